@@ -1,0 +1,117 @@
+/*
+ * pipe.c - a parent sends a message to its child through a pipe.
+ *
+ * Usage: pipe [MESSAGE]
+ *
+ * The parent creates a pipe, forks, and writes MESSAGE (default
+ * "Hello, World!") and a newline into the pipe.  The child reads until
+ * end-of-file and copies exactly the bytes it received to stdout.  Each side
+ * says what it did on stderr; the parent reaps the child and exits with 0
+ * only if the child did too.
+ *
+ *     $ ./pipe
+ *     pipe: parent sent 14 bytes
+ *     pipe: child received 14 bytes
+ *     Hello, World!
+ *     pipe: child exited with status 0
+ *
+ * The order of the stderr lines is fixed: the child can only see
+ * end-of-file after the parent has closed its write end, which it does
+ * after saying "sent".
+ */
+#include "err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEFAULT_MESSAGE "Hello, World!"
+#define CHUNK 4096 /* bytes read at a time; messages may be far larger */
+
+/* Write all len bytes, retrying after short writes and EINTR. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n == -1)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* The child: copy the pipe to stdout until end-of-file. */
+static _Noreturn void child(int rfd)
+{
+    char buf[CHUNK];
+    size_t total = 0;
+    ssize_t n;
+
+    /* TODO 1: read the pipe until end-of-file (read returns 0), copying
+     * every chunk to stdout with write_all().  One read is not enough: a
+     * pipe hands over at most what it holds at that moment.  Retry on
+     * EINTR; on an error call die_child(). */
+    (void)buf;
+    (void)n;
+    (void)write_all; /* you will need it */
+    /* END TODO 1 */
+
+    fprintf(stderr, "%s: child received %zu bytes\n", err_prog(), total);
+    if (close(rfd) == -1)
+        die_child("child: close pipe");
+    exit(EXIT_SUCCESS);
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage("[MESSAGE]");
+
+    /* The message and its newline, without the string's NUL byte. */
+    const char *text = argc == 2 ? argv[1] : DEFAULT_MESSAGE;
+    size_t len = strlen(text);
+    char *msg = malloc(len + 1);
+    if (msg == NULL)
+        die("malloc %zu bytes", len + 1);
+    memcpy(msg, text, len);
+    msg[len++] = '\n';
+
+    int fd[2];
+    /* TODO 2: create the pipe: fd[0] is its read end, fd[1] its write
+     * end. */
+    fd[0] = fd[1] = -1;
+    /* END TODO 2 */
+
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
+    if (pid == 0) {
+        /* TODO 3: in the child, close the write end before reading.  While
+         * any write end is open the child's read never returns 0, and that
+         * includes its own copy. */
+        /* END TODO 3 */
+        child(fd[0]);
+    }
+
+    /* TODO 4: in the parent, close the read end, send the message (len
+     * bytes: the text and its newline, no NUL) with write_all(), say
+     * "<prog>: parent sent <len> bytes" on stderr, then close the write
+     * end so the child sees end-of-file. */
+    /* END TODO 4 */
+
+    /* TODO 5: wait for the child with waitpid() (retry on EINTR), then
+     * say "<prog>: child exited with status <s>" on stderr. */
+    int status = 0;
+    /* END TODO 5 */
+
+    free(msg);
+    return WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

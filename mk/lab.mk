@@ -1,0 +1,32 @@
+# lab.mk - the rules every lab shares.  A lab's Makefile sets PROGS (the
+# programs, each built from PROG.c) and includes this file.
+#
+#   make          build the lab's programs here
+#   make grade    grade this folder's programs (runs the kit's grader)
+#   make clean    remove what make built
+
+KIT_TOP  := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+SYNCLIB   = $(KIT_TOP)/synclib
+include $(KIT_TOP)/mk/common.mk
+CPPFLAGS += -I$(SYNCLIB)
+
+LAB      := $(notdir $(CURDIR))
+LIBOBJS   = synclib.o err.o
+vpath %.c $(SYNCLIB)
+
+.PHONY: all grade clean
+all: $(PROGS)
+
+# Link with $^ (every prerequisite), never $?: a partial rebuild would
+# otherwise drop the objects that did not change.
+$(PROGS): %: %.o $(LIBOBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+grade:
+	@$(MAKE) --no-print-directory -C $(KIT_TOP) grade \
+	    LAB=$(firstword $(subst -, ,$(LAB))) SUBMISSION=$(abspath ..)
+
+clean:
+	rm -f $(PROGS) *.o *.d
+
+-include $(wildcard *.d)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# deps.sh - make sure what the grader needs is installed: Check (the test
+# framework), pkg-config (to find it) and patch (for the buggy variants).
+# Installs them with apt-get as root, or through sudo; otherwise prints the
+# one command to run and fails.
+set -euo pipefail
+
+missing=()
+pkg-config --exists check 2>/dev/null || missing+=(check)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v patch >/dev/null || missing+=(patch)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+cmd="apt-get install -y ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=""
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo="sudo"
+else
+    echo "The grader needs: ${missing[*]}.  Install them with:" >&2
+    echo "    sudo apt-get update && sudo $cmd" >&2
+    exit 1
+fi
+echo "Installing ${missing[*]} (apt-get)..." >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >/dev/null
+$sudo $cmd -qq >/dev/null
+pkg-config --exists check || { echo "deps: Check is still missing" >&2; exit 1; }

@@ -1,0 +1,151 @@
+/*
+ * cleanup.c - removing what a test's programs left behind: processes that
+ * escaped Check's process-group kill, System V objects, and the work
+ * directory with its FIFOs.  Runs in the runner, after every test.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+#include "internal.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+static bool under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Kill every process whose working directory is in workdir (a daemon
+ * that called setsid() escaped the group kill, but not its cwd). */
+static int kill_strays(const char *workdir)
+{
+    int killed = 0;
+    for (int round = 0; round < 20; round++) {
+        int found = 0;
+        DIR *d = opendir("/proc");
+        if (d == NULL)
+            return killed;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (!isdigit((unsigned char)e->d_name[0]))
+                continue;
+            pid_t pid = (pid_t)atol(e->d_name);
+            if (pid == getpid())
+                continue;
+            char link[64], cwd[4096];
+            snprintf(link, sizeof link, "/proc/%ld/cwd", (long)pid);
+            ssize_t n = readlink(link, cwd, sizeof cwd - 1);
+            if (n <= 0)
+                continue;
+            cwd[n] = '\0';
+            if (under(cwd, workdir) && kill(pid, SIGKILL) == 0)
+                found++;
+        }
+        closedir(d);
+        killed += found;
+        if (found == 0)
+            break;
+    }
+    return killed;
+}
+
+static bool pid_listed(const char *iodir, long pid)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/pids", iodir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    long p;
+    bool found = false;
+    while (!found && fscanf(f, "%ld", &p) == 1)
+        found = p == pid;
+    fclose(f);
+    return found;
+}
+
+/* Append to what (bounded) a description of one object. */
+static void describe(char *what, size_t n, const char *kind, long key)
+{
+    size_t used = strlen(what);
+    if (used + 40 < n)
+        snprintf(what + used, n - used, "%s%s key 0x%08lx",
+                 used ? ", " : "", kind, (unsigned long)key & 0xffffffffUL);
+}
+
+bool h_ipc_leftovers(const char *workdir, const char *iodir, bool remove,
+                     char *what, size_t n)
+{
+    static const struct {
+        const char *file, *kind;
+    } kinds[] = {{"/proc/sysvipc/msg", "message queue"},
+                 {"/proc/sysvipc/shm", "shared memory segment"},
+                 {"/proc/sysvipc/sem", "semaphore set"}};
+    what[0] = '\0';
+    /* ftok keys all share the low 24 bits for one path. */
+    key_t base = ftok(workdir, 1);
+    bool found = false;
+    for (size_t k = 0; k < 3; k++) {
+        FILE *f = fopen(kinds[k].file, "r");
+        if (f == NULL)
+            continue;
+        char line[512];
+        if (fgets(line, sizeof line, f) == NULL) { /* header */
+            fclose(f);
+            continue;
+        }
+        while (fgets(line, sizeof line, f) != NULL) {
+            long key, id, perms, size, cpid;
+            int got = sscanf(line, "%ld %ld %lo %ld %ld", &key, &id, &perms,
+                             &size, &cpid);
+            if (got < 2)
+                continue;
+            bool ours = base != -1 && key != 0 &&
+                        ((unsigned long)key & 0xffffffUL) ==
+                            ((unsigned long)base & 0xffffffUL);
+            if (!ours && k == 1 && got == 5)
+                ours = pid_listed(iodir, cpid);
+            if (!ours)
+                continue;
+            found = true;
+            describe(what, n, kinds[k].kind, key);
+            if (!remove)
+                continue;
+            if (k == 0)
+                msgctl((int)id, IPC_RMID, NULL);
+            else if (k == 1)
+                shmctl((int)id, IPC_RMID, NULL);
+            else
+                semctl((int)id, 0, IPC_RMID);
+        }
+        fclose(f);
+    }
+    return found;
+}
+
+const char *h_cleanup(const char *workdir, const char *iodir)
+{
+    static char what[1024];
+    char ipc[700];
+    what[0] = '\0';
+    int strays = kill_strays(workdir);
+    if (strays > 0)
+        snprintf(what, sizeof what, "%d stray process%s", strays,
+                 strays == 1 ? "" : "es");
+    if (h_ipc_leftovers(workdir, iodir, true, ipc, sizeof ipc))
+        snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s",
+                 *what ? ", " : "", ipc);
+    h_rm_rf(workdir);
+    return what;
+}

@@ -1,0 +1,162 @@
+/*
+ * harness.h - the kit's grading harness, used by every lab's test file.
+ *
+ * A lab's tests treat the student's programs as black boxes: each test
+ * starts the built programs with fork+exec, feeds them stdin, captures
+ * stdout and stderr in files, bounds them in time, and checks what they did.
+ * No student code ever runs inside the test process, so nothing a student
+ * program does or prints can make a test pass.
+ *
+ * A test file looks like this:
+ *
+ *     #include "harness.h"
+ *
+ *     START_TEST(hello)
+ *     {
+ *         struct h_proc *p = h_run(NULL, "pipe", NULL);
+ *         h_expect_exit(p, 0);
+ *         h_expect_stdout(p, "Hello, World!\n");
+ *     }
+ *     END_TEST
+ *
+ *     static const struct h_test tests[] = {
+ *         {&hello, 2, "prints the default message",
+ *          "the message arrives changed, or with a NUL byte after it"},
+ *     };
+ *     H_LAB("01-pipe", "pipe.c", "pipe", tests)
+ *
+ * Each test runs in its own process (Check's fork mode) with its own empty
+ * working directory; whatever it leaves behind (processes, FIFOs, System V
+ * objects keyed on that directory) is removed after it, pass or fail.
+ *
+ * Every time limit is multiplied by the environment variable
+ * CK_TIMEOUT_MULTIPLIER (the kit's one knob for slow machines; `make grade
+ * TIMEOUT_SCALE=4` sets it).
+ */
+#ifndef KIT_HARNESS_H
+#define KIT_HARNESS_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* ---- the test table ---------------------------------------------------- */
+
+struct h_test {
+    const TTest *const *fn; /* &name, for START_TEST(name) */
+    int points;       /* what a pass is worth */
+    const char *what; /* the behaviour checked, one line */
+    const char *bug;  /* the student bug it catches, one line */
+    double timeout;   /* Check's bound for the whole test; 0 = 20 s */
+};
+
+struct h_lab {
+    const char *name;  /* "01-pipe" */
+    const char *files; /* files the student edits, space-separated */
+    const char *progs; /* programs the lab builds, space-separated */
+    const struct h_test *tests;
+    size_t ntests;
+};
+
+int h_main(const struct h_lab *lab, int argc, char **argv);
+
+#define H_LAB(name, files, progs, table)                                  \
+    int main(int argc, char **argv)                                       \
+    {                                                                     \
+        static const struct h_lab lab = {                                 \
+            name, files, progs, table, sizeof table / sizeof table[0]};   \
+        return h_main(&lab, argc, argv);                                  \
+    }
+
+/* ---- running programs -------------------------------------------------- */
+
+/* Seconds a program may run before it is killed, before scaling. */
+#define H_TIMEOUT 3.0
+
+struct h_opts {
+    const char *in;         /* bytes for stdin; NULL: /dev/null */
+    size_t in_len;          /* 0: strlen(in) */
+    const char *cwd;        /* NULL: the test's work directory */
+    const char *const *env; /* extra "NAME=value" strings, NULL-ended */
+    double timeout;         /* 0: H_TIMEOUT (h_run only) */
+};
+
+/* A program started by the harness, and, once it ended, what it did. */
+struct h_proc {
+    pid_t pid;
+    char cmd[256];    /* the command line, for messages */
+    char out_path[4096], err_path[4096];
+    bool done;        /* reaped */
+    int status;       /* wait status, once done */
+    bool timed_out;   /* killed by the harness at its time limit */
+    double secs;      /* how long it ran */
+    char *out, *err;  /* stdout and stderr, NUL-terminated, once done */
+    size_t out_len, err_len;
+    int orphans;      /* its children still unreaped when it exited */
+};
+
+/* Start a program of the lab (or an absolute path); args end with NULL. */
+struct h_proc *h_start(const struct h_opts *o, const char *prog, ...);
+struct h_proc *h_startv(const struct h_opts *o, const char *prog,
+                        const char *const argv[]);
+
+/*
+ * Wait up to timeout seconds (scaled; 0: H_TIMEOUT) for p to exit.  On
+ * timeout it and everything it started is killed and p->timed_out is set.
+ * Then its orphans (children it never reaped) are counted, waited for with
+ * the same bound, and its output is read.  Returns !p->timed_out.
+ */
+bool h_wait(struct h_proc *p, double timeout);
+
+/* Start and wait: the common case. */
+struct h_proc *h_run(const struct h_opts *o, const char *prog, ...);
+struct h_proc *h_runv(const struct h_opts *o, const char *prog,
+                      const char *const argv[]);
+
+/* Send a signal to p (if it is still running). */
+void h_kill(struct h_proc *p, int sig);
+
+/* Block (no sleeping) until p's stdout contains text; false on timeout. */
+bool h_await_stdout(struct h_proc *p, const char *text, double timeout);
+
+/* Block until path exists (inotify, no polling); false on timeout. */
+bool h_await_path(const char *path, double timeout);
+
+/* ---- checks: each fails the test with expected / got / command --------- */
+
+void h_expect_exit(const struct h_proc *p, int code);
+void h_expect_failure(const struct h_proc *p); /* exit status 1..125 */
+void h_expect_stdout(const struct h_proc *p, const char *want);
+void h_expect_stdout_bytes(const struct h_proc *p, const void *want,
+                           size_t len);
+void h_expect_stdout_empty(const struct h_proc *p);
+void h_expect_stderr_empty(const struct h_proc *p);
+/* stderr contains each of the given words (case-insensitive); NULL-ended. */
+void h_expect_stderr_has(const struct h_proc *p, ...);
+void h_expect_reaped(const struct h_proc *p);
+/* No FIFO or socket is left in dir (NULL: the work directory). */
+void h_expect_no_fifos(const char *dir);
+/* No System V object keyed on the work directory or created by a program
+ * of this test is left. */
+void h_expect_no_ipc(void);
+
+/* Fail with a formatted message (the command is not added). */
+#define h_fail(...) ck_abort_msg(__VA_ARGS__)
+
+/* ---- helpers ----------------------------------------------------------- */
+
+double h_scale(double secs);         /* secs * CK_TIMEOUT_MULTIPLIER */
+const char *h_workdir(void);         /* this test's empty working directory */
+const char *h_path(const char *name);   /* workdir/name (a static ring) */
+const char *h_prog(const char *name);   /* the lab's built program */
+void h_write_file(const char *path, const void *data, size_t len);
+char *h_read_file(const char *path, size_t *len); /* NULL if missing */
+/* Printable, escaped, truncated copy of data for messages (static ring). */
+const char *h_quote(const char *data, size_t len);
+/* A copy of s with every run of decimal digits replaced by one '#'. */
+char *h_hide_digits(const char *s);
+/* Count of lines in s equal to line. */
+int h_count_lines(const char *s, const char *line);
+
+#endif

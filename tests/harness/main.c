@@ -1,0 +1,328 @@
+/*
+ * main.c - the runner: runs a lab's tests one at a time under Check, scores
+ * them from Check's own records, cleans up after each, and reports.
+ *
+ * A lab's test program (built from tests/NN-topic.c) is run by the grader
+ * (tests/grade.sh) with:
+ *   KIT_PROG_DIR  folder holding the built programs under test (required)
+ *   KIT_RUN_DIR   scratch folder; each test gets RUN/<test>/{work,io}
+ *   KIT_TEST      run only these tests (names, comma-separated)
+ *   KIT_RERUN     the command that re-runs this lab, e.g. "make grade LAB=01"
+ *   KIT_JSON      append Gradescope test objects (one per line) here
+ *   KIT_TSV       append "lab<TAB>test<TAB>score<TAB>max<TAB>PASS|FAIL" here
+ *   KIT_BUILD_LOG if set, the lab did not compile: every test scores 0 and
+ *                 shows this log
+ * and with --list, --files or --progs it prints the lab's tests (name,
+ * points, what, bug; tab-separated), editable files or programs.
+ *
+ * A test's result is what Check's runner recorded for the test's process;
+ * nothing a student's program prints reaches those records.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char workdir[4096], iodir[4096];
+
+const char *h_workdir(void)
+{
+    return workdir;
+}
+
+const char *h_iodir(void)
+{
+    return iodir;
+}
+
+/* ---- small runner helpers ---- */
+
+static void fatal(const char *what)
+{
+    fprintf(stderr, "harness: %s: %s\n", what, strerror(errno));
+    exit(2);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) == -1 && errno != ENOENT)
+        fprintf(stderr, "harness: remove %s: %s\n", path, strerror(errno));
+    return 0;
+}
+
+void h_rm_rf(const char *path)
+{
+    nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+static void mkdirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+            fatal(buf);
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+        fatal(buf);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool selected(const char *name)
+{
+    const char *want = getenv("KIT_TEST");
+    if (want == NULL || *want == '\0')
+        return true;
+    size_t len = strlen(name);
+    for (const char *p = want; *p;) {
+        size_t l = strcspn(p, ",");
+        if (l == len && strncmp(p, name, len) == 0)
+            return true;
+        p += l + (p[l] == ',');
+    }
+    return false;
+}
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 32 || c == 127)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* Print text with every line indented. */
+static void indented(const char *text, const char *indent)
+{
+    const char *p = text;
+    while (*p) {
+        size_t l = strcspn(p, "\n");
+        printf("%s%.*s\n", indent, (int)l, p);
+        p += l + (p[l] == '\n');
+    }
+}
+
+/* ---- running one test ---- */
+
+struct outcome {
+    bool ran, passed;
+    char msg[4096];
+    double secs;
+};
+
+static void run_one(const struct h_lab *lab, const struct h_test *t,
+                    const char *run_dir, struct outcome *o)
+{
+    const char *name = (*t->fn)->name;
+    char base[4096];
+    snprintf(base, sizeof base, "%s/%s", run_dir, name);
+    h_rm_rf(base);
+    snprintf(workdir, sizeof workdir, "%s/work", base);
+    snprintf(iodir, sizeof iodir, "%s/io", base);
+    mkdirs(workdir);
+    mkdirs(iodir);
+
+    Suite *s = suite_create(lab->name);
+    TCase *tc = tcase_create(name);
+    tcase_add_checked_fixture(tc, h_child_setup, NULL);
+    tcase_set_timeout(tc, t->timeout > 0 ? t->timeout : 20);
+    tcase_add_test(tc, *t->fn);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+
+    double start = now();
+    fflush(NULL);
+    srunner_run(sr, lab->name, name, CK_SILENT);
+    o->secs = now() - start;
+
+    o->ran = true;
+    o->passed = false;
+    if (srunner_ntests_run(sr) != 1) {
+        snprintf(o->msg, sizeof o->msg, "harness: the test did not run");
+    } else {
+        TestResult *r = srunner_results(sr)[0];
+        o->passed = tr_rtype(r) == CK_PASS;
+        const char *m = tr_msg(r) != NULL ? tr_msg(r) : "";
+        if (tr_rtype(r) == CK_ERROR && strstr(m, "timeout") != NULL)
+            snprintf(o->msg, sizeof o->msg,
+                     "the test did not finish within %.0f s: a program "
+                     "hung where the harness could not bound it",
+                     h_scale(t->timeout > 0 ? t->timeout : 20));
+        else if (tr_rtype(r) == CK_ERROR)
+            snprintf(o->msg, sizeof o->msg, "the test itself failed: %s", m);
+        else
+            snprintf(o->msg, sizeof o->msg, "%s", m);
+    }
+    srunner_free(sr);
+
+    /* Whatever the programs left, the next test must not see it. */
+    const char *left = h_cleanup(workdir, iodir);
+    if (*left && o->passed)
+        fprintf(stderr, "harness: %s/%s: removed %s\n", lab->name, name,
+                left);
+}
+
+/* ---- reporting ---- */
+
+static void report(const struct h_lab *lab, const struct outcome *out,
+                   const char *build_log)
+{
+    const char *rerun = getenv("KIT_RERUN");
+    int score = 0, max = 0;
+    for (size_t i = 0; i < lab->ntests; i++) {
+        if (!out[i].ran)
+            continue;
+        max += lab->tests[i].points;
+        score += out[i].passed ? lab->tests[i].points : 0;
+    }
+    printf("== %s (%s)\n", lab->name, lab->files);
+    if (build_log != NULL) {
+        printf("   did not compile; every test scores 0.  The compiler "
+               "said:\n");
+        indented(build_log, "   | ");
+    }
+    for (size_t i = 0; i < lab->ntests; i++) {
+        const struct h_test *t = &lab->tests[i];
+        if (!out[i].ran)
+            continue;
+        printf("   %s %2d/%-2d %-22s %s\n", out[i].passed ? "PASS" : "FAIL",
+               out[i].passed ? t->points : 0, t->points, (*t->fn)->name,
+               t->what);
+        if (out[i].passed || build_log != NULL)
+            continue;
+        indented(out[i].msg, "           ");
+        printf("           likely bug: %s\n", t->bug);
+        printf("           files:  %s/%s/io\n",
+               getenv("KIT_RUN_DIR") ? getenv("KIT_RUN_DIR") : ".",
+               (*t->fn)->name);
+        if (rerun != NULL)
+            printf("           re-run: %s TEST=%s\n", rerun, (*t->fn)->name);
+    }
+    printf("   %s: %d/%d\n\n", lab->name, score, max);
+
+    const char *json = getenv("KIT_JSON");
+    FILE *j = json != NULL ? fopen(json, "a") : NULL;
+    const char *tsv = getenv("KIT_TSV");
+    FILE *s = tsv != NULL ? fopen(tsv, "a") : NULL;
+    if ((json != NULL && j == NULL) || (tsv != NULL && s == NULL))
+        fatal("open results file");
+    for (size_t i = 0; i < lab->ntests; i++) {
+        const struct h_test *t = &lab->tests[i];
+        if (!out[i].ran)
+            continue;
+        int pts = out[i].passed ? t->points : 0;
+        if (j != NULL) {
+            char title[512];
+            snprintf(title, sizeof title, "%s/%s: %s", lab->name,
+                     (*t->fn)->name, t->what);
+            fputs("{\"name\": ", j);
+            json_string(j, title);
+            fprintf(j, ", \"score\": %d, \"max_score\": %d, \"output\": ",
+                    pts, t->points);
+            char buf[6000];
+            if (build_log != NULL)
+                snprintf(buf, sizeof buf, "did not compile:\n%.5000s",
+                         build_log);
+            else if (out[i].passed)
+                snprintf(buf, sizeof buf, "passed");
+            else
+                snprintf(buf, sizeof buf, "%s\nlikely bug: %s", out[i].msg,
+                         t->bug);
+            json_string(j, buf);
+            fputs(", \"visibility\": \"visible\"}\n", j);
+        }
+        if (s != NULL)
+            fprintf(s, "%s\t%s\t%d\t%d\t%s\n", lab->name, (*t->fn)->name, pts,
+                    t->points, out[i].passed ? "PASS" : "FAIL");
+    }
+    if ((j != NULL && fclose(j) != 0) || (s != NULL && fclose(s) != 0))
+        fatal("write results file");
+}
+
+int h_main(const struct h_lab *lab, int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < lab->ntests; i++)
+            printf("%s\t%d\t%s\t%s\n", (*lab->tests[i].fn)->name,
+                   lab->tests[i].points, lab->tests[i].what,
+                   lab->tests[i].bug);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "--files") == 0)
+        return printf("%s\n", lab->files) < 0;
+    if (argc == 2 && strcmp(argv[1], "--progs") == 0)
+        return printf("%s\n", lab->progs) < 0;
+    if (argc != 1) {
+        fprintf(stderr, "usage: %s [--list | --files | --progs]\n", argv[0]);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    struct outcome *out = calloc(lab->ntests, sizeof *out);
+    if (out == NULL)
+        fatal("calloc");
+    const char *log_path = getenv("KIT_BUILD_LOG");
+    char *build_log = NULL;
+    if (log_path != NULL && *log_path) {
+        build_log = h_read_file(log_path, NULL);
+        if (build_log == NULL)
+            build_log = strdup("(no compiler output)");
+        for (size_t i = 0; i < lab->ntests; i++) {
+            out[i].ran = selected((*lab->tests[i].fn)->name);
+            snprintf(out[i].msg, sizeof out[i].msg, "did not compile");
+        }
+    } else {
+        const char *run_dir = getenv("KIT_RUN_DIR");
+        if (run_dir == NULL)
+            run_dir = "build/run";
+        char abs_run[4096];
+        mkdirs(run_dir);
+        if (realpath(run_dir, abs_run) == NULL)
+            fatal(run_dir);
+        for (size_t i = 0; i < lab->ntests; i++)
+            if (selected((*lab->tests[i].fn)->name))
+                run_one(lab, &lab->tests[i], abs_run, &out[i]);
+    }
+    report(lab, out, build_log);
+
+    int failed = 0;
+    for (size_t i = 0; i < lab->ntests; i++)
+        failed += out[i].ran && !out[i].passed;
+    free(out);
+    free(build_log);
+    return failed != 0;
+}

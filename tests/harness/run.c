@@ -1,0 +1,471 @@
+/*
+ * run.c - starting the student's programs, bounding them in time, and
+ * collecting what they did.  Runs inside the test process (Check's fork).
+ *
+ * How the pieces fit:
+ * - The test process blocks SIGCHLD and waits for it with sigtimedwait(),
+ *   so every wait has a deadline and nothing sleeps on a guess.
+ * - It is a child subreaper (prctl): children a student program leaves
+ *   behind are re-parented to it, which is how an unreaped child is seen.
+ * - Student programs stay in the test's process group, so Check's kill of
+ *   that group after the test also ends whatever they started.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PROCS 512
+#define MAX_ARGS 64
+#define OUTPUT_CAP (16u << 20) /* bytes of stdout/stderr kept per program */
+
+static struct h_proc *procs[MAX_PROCS];
+static int nprocs;
+static int nstarted; /* numbers the io files */
+
+/* ---- time ---- */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double h_scale(double secs)
+{
+    const char *m = getenv("CK_TIMEOUT_MULTIPLIER");
+    double k = m != NULL ? strtod(m, NULL) : 1.0;
+    return secs * (k > 0 ? k : 1.0);
+}
+
+/* Wait for a SIGCHLD until deadline; false once the deadline has passed. */
+static bool await_sigchld(double deadline)
+{
+    double left = deadline - now();
+    if (left <= 0)
+        return false;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    struct timespec ts = {(time_t)left,
+                          (long)((left - (double)(time_t)left) * 1e9)};
+    if (sigtimedwait(&set, NULL, &ts) == -1 && errno != EAGAIN &&
+        errno != EINTR)
+        h_fail("harness: sigtimedwait: %s", strerror(errno));
+    return true;
+}
+
+/* ---- set-up inside the test process (a Check checked fixture) ---- */
+
+void h_child_setup(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+        h_fail("harness: sigprocmask: %s", strerror(errno));
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+        h_fail("harness: prctl subreaper: %s", strerror(errno));
+    if (chdir(h_workdir()) == -1)
+        h_fail("harness: chdir %s: %s", h_workdir(), strerror(errno));
+}
+
+/* ---- starting ---- */
+
+static bool known(pid_t pid)
+{
+    for (int i = 0; i < nprocs; i++)
+        if (procs[i]->pid == pid)
+            return true;
+    return false;
+}
+
+/* Record every pid we start, for the runner's clean-up of IPC objects. */
+static void note_pid(pid_t pid)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/pids", h_iodir());
+    FILE *f = fopen(path, "a");
+    if (f != NULL) {
+        fprintf(f, "%ld\n", (long)pid);
+        fclose(f);
+    }
+}
+
+/* In the child: wire up stdio, limits and signals, then exec. */
+static _Noreturn void exec_child(const struct h_opts *o, const char *path,
+                                 const char *const argv[], const char *in_path,
+                                 const struct h_proc *p)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+
+    int in = open(in_path != NULL ? in_path : "/dev/null", O_RDONLY);
+    int out = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in == -1 || out == -1 || err == -1 || dup2(in, 0) == -1 ||
+        dup2(out, 1) == -1 || dup2(err, 2) == -1)
+        _exit(126);
+    /* Nothing of the test process (Check's result pipe above all) may leak
+     * into the student's program. */
+    for (int fd = 3; fd < 1024; fd++)
+        close(fd);
+
+    struct rlimit fsize = {64u << 20, 64u << 20};
+    struct rlimit core = {0, 0};
+    setrlimit(RLIMIT_FSIZE, &fsize);
+    setrlimit(RLIMIT_CORE, &core);
+
+    const char *cwd = o != NULL && o->cwd != NULL ? o->cwd : h_workdir();
+    if (chdir(cwd) == -1) {
+        dprintf(2, "harness: chdir %s: %s\n", cwd, strerror(errno));
+        _exit(126);
+    }
+    for (const char *const *e = o != NULL ? o->env : NULL; e != NULL && *e;
+         e++)
+        putenv((char *)*e);
+    execv(path, (char *const *)argv);
+    dprintf(2, "harness: exec %s: %s\n", path, strerror(errno));
+    _exit(127);
+}
+
+const char *h_prog(const char *name)
+{
+    if (name[0] == '/')
+        return name;
+    const char *dir = getenv("KIT_PROG_DIR");
+    if (dir == NULL)
+        h_fail("harness: KIT_PROG_DIR is not set (run through make grade)");
+    static char ring[8][4200];
+    static int next;
+    char *buf = ring[next++ % 8];
+    snprintf(buf, sizeof ring[0], "%s/%s", dir, name);
+    if (access(buf, X_OK) == -1)
+        h_fail("program %s was not built (%s: %s); see the compiler's "
+               "messages above",
+               name, buf, strerror(errno));
+    return buf;
+}
+
+struct h_proc *h_startv(const struct h_opts *o, const char *prog,
+                        const char *const argv_in[])
+{
+    if (nprocs == MAX_PROCS)
+        h_fail("harness: too many programs started in one test");
+    const char *path = h_prog(prog);
+    struct h_proc *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        h_fail("harness: out of memory");
+
+    /* argv[0] is the program's plain name, as a shell would pass it. */
+    const char *argv[MAX_ARGS + 2];
+    const char *slash = strrchr(prog, '/');
+    argv[0] = slash != NULL ? slash + 1 : prog;
+    size_t n = 0;
+    size_t used = (size_t)snprintf(p->cmd, sizeof p->cmd, "./%s", argv[0]);
+    for (; argv_in != NULL && argv_in[n] != NULL; n++) {
+        if (n == MAX_ARGS)
+            h_fail("harness: too many arguments");
+        argv[n + 1] = argv_in[n];
+        if (used < sizeof p->cmd) {
+            bool plain = strlen(argv_in[n]) > 0 &&
+                         strspn(argv_in[n], "abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_./=:,+") ==
+                             strlen(argv_in[n]);
+            used += (size_t)snprintf(p->cmd + used, sizeof p->cmd - used,
+                                     plain ? " %.60s" : " '%.60s'",
+                                     argv_in[n]);
+        }
+    }
+    argv[n + 1] = NULL;
+    if (used >= sizeof p->cmd)
+        strcpy(p->cmd + sizeof p->cmd - 5, "...");
+
+    int id = ++nstarted;
+    snprintf(p->out_path, sizeof p->out_path, "%s/%d.out", h_iodir(), id);
+    snprintf(p->err_path, sizeof p->err_path, "%s/%d.err", h_iodir(), id);
+    char in_path[4200];
+    const char *in = NULL;
+    if (o != NULL && o->in != NULL) {
+        snprintf(in_path, sizeof in_path, "%s/%d.in", h_iodir(), id);
+        h_write_file(in_path, o->in, o->in_len ? o->in_len : strlen(o->in));
+        in = in_path;
+    }
+
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == -1)
+        h_fail("harness: fork: %s", strerror(errno));
+    if (pid == 0)
+        exec_child(o, path, argv, in, p);
+    p->pid = pid;
+    p->secs = now(); /* start time until it ends */
+    procs[nprocs++] = p;
+    note_pid(pid);
+    return p;
+}
+
+#define COLLECT_ARGS(first, argv)                                         \
+    const char *argv[MAX_ARGS + 1];                                       \
+    do {                                                                  \
+        va_list ap;                                                       \
+        va_start(ap, first);                                              \
+        size_t i = 0;                                                     \
+        const char *a;                                                    \
+        while ((a = va_arg(ap, const char *)) != NULL) {                  \
+            if (i == MAX_ARGS)                                            \
+                h_fail("harness: too many arguments");                    \
+            argv[i++] = a;                                                \
+        }                                                                 \
+        argv[i] = NULL;                                                   \
+        va_end(ap);                                                       \
+    } while (0)
+
+struct h_proc *h_start(const struct h_opts *o, const char *prog, ...)
+{
+    COLLECT_ARGS(prog, argv);
+    return h_startv(o, prog, argv);
+}
+
+/* ---- waiting ---- */
+
+/* Children of this process that the harness did not start: orphans. */
+static int list_strangers(pid_t *out, int max)
+{
+    int n = 0;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/task", (long)getpid());
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char cpath[320];
+        snprintf(cpath, sizeof cpath, "%s/%s/children", path, e->d_name);
+        FILE *f = fopen(cpath, "r");
+        if (f == NULL)
+            continue;
+        long pid;
+        while (fscanf(f, "%ld", &pid) == 1)
+            if (!known((pid_t)pid) && n < max)
+                out[n++] = (pid_t)pid;
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+/*
+ * Reap the strangers (orphans left by a program), waiting for them until
+ * deadline and killing them after it.  Returns how many there were.
+ */
+static int reap_strangers(double deadline)
+{
+    int count = 0;
+    for (;;) {
+        pid_t pids[256];
+        int n = list_strangers(pids, 256);
+        if (n == 0)
+            break;
+        bool late = now() >= deadline;
+        bool any = false;
+        for (int i = 0; i < n; i++) {
+            int st;
+            if (late)
+                kill(pids[i], SIGKILL);
+            if (waitpid(pids[i], &st, late ? 0 : WNOHANG) == pids[i]) {
+                count++;
+                any = true;
+            }
+        }
+        if (!any && !late)
+            await_sigchld(deadline);
+    }
+    return count;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    *len = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd == -1)
+        return strdup("");
+    char *buf = malloc(OUTPUT_CAP + 1);
+    if (buf == NULL)
+        h_fail("harness: out of memory");
+    size_t have = 0;
+    while (have < OUTPUT_CAP) {
+        ssize_t r = read(fd, buf + have, OUTPUT_CAP - have);
+        if (r == -1 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        have += (size_t)r;
+    }
+    close(fd);
+    buf[have] = '\0';
+    *len = have;
+    return buf;
+}
+
+static void finish(struct h_proc *p, int status)
+{
+    p->done = true;
+    p->status = status;
+    p->secs = now() - p->secs;
+}
+
+bool h_wait(struct h_proc *p, double timeout)
+{
+    if (p->done)
+        return !p->timed_out;
+    double deadline = now() + h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    for (;;) {
+        int st;
+        pid_t r = waitpid(p->pid, &st, WNOHANG);
+        if (r == p->pid) {
+            finish(p, st);
+            break;
+        }
+        if (r == -1)
+            h_fail("harness: waitpid %ld: %s", (long)p->pid, strerror(errno));
+        if (!await_sigchld(deadline)) {
+            p->timed_out = true;
+            kill(p->pid, SIGKILL);
+            if (waitpid(p->pid, &st, 0) == p->pid)
+                finish(p, st);
+            break;
+        }
+    }
+    /* Its children are ours now: count them, let them finish (their
+     * output belongs to the run), and kill them at the deadline. */
+    p->orphans = reap_strangers(p->timed_out ? now() : deadline);
+    p->out = slurp(p->out_path, &p->out_len);
+    p->err = slurp(p->err_path, &p->err_len);
+    return !p->timed_out;
+}
+
+struct h_proc *h_runv(const struct h_opts *o, const char *prog,
+                      const char *const argv[])
+{
+    struct h_proc *p = h_startv(o, prog, argv);
+    h_wait(p, o != NULL ? o->timeout : 0);
+    return p;
+}
+
+struct h_proc *h_run(const struct h_opts *o, const char *prog, ...)
+{
+    COLLECT_ARGS(prog, argv);
+    return h_runv(o, prog, argv);
+}
+
+void h_kill(struct h_proc *p, int sig)
+{
+    if (!p->done)
+        kill(p->pid, sig);
+}
+
+/* True once p has exited (reaping it, so h_wait sees it done). */
+static bool exited(struct h_proc *p)
+{
+    if (p->done)
+        return true;
+    int st;
+    if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
+        finish(p, st);
+        p->out = slurp(p->out_path, &p->out_len);
+        p->err = slurp(p->err_path, &p->err_len);
+        return true;
+    }
+    return false;
+}
+
+/* Wait on an inotify descriptor until deadline; false when it passed. */
+static bool await_inotify(int fd, double deadline)
+{
+    double left = deadline - now();
+    if (left <= 0)
+        return false;
+    struct pollfd pfd = {fd, POLLIN, 0};
+    int r = poll(&pfd, 1, (int)(left * 1000) + 1);
+    if (r == -1 && errno != EINTR)
+        h_fail("harness: poll: %s", strerror(errno));
+    if (r > 0) {
+        char buf[4096];
+        (void)!read(fd, buf, sizeof buf);
+    }
+    return true;
+}
+
+bool h_await_stdout(struct h_proc *p, const char *text, double timeout)
+{
+    double deadline = now() + h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    /* A watch on the io directory reports the file's creation and every
+     * write to it, so we read it again only when something changed. */
+    int fd = inotify_init1(IN_CLOEXEC);
+    if (fd == -1)
+        h_fail("harness: inotify_init1: %s", strerror(errno));
+    if (inotify_add_watch(fd, h_iodir(),
+                          IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE) == -1)
+        h_fail("harness: inotify_add_watch: %s", strerror(errno));
+    bool found = false;
+    for (;;) {
+        bool gone = exited(p); /* checked before reading: no lost output */
+        size_t len;
+        char *out = slurp(p->out_path, &len);
+        found = strstr(out, text) != NULL;
+        free(out);
+        if (found || gone || !await_inotify(fd, deadline))
+            break;
+    }
+    close(fd);
+    return found;
+}
+
+bool h_await_path(const char *path, double timeout)
+{
+    double deadline = now() + h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    int fd = inotify_init1(IN_CLOEXEC);
+    if (fd == -1)
+        h_fail("harness: inotify_init1: %s", strerror(errno));
+    if (inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO) == -1)
+        h_fail("harness: inotify_add_watch %s: %s", dir, strerror(errno));
+    bool found;
+    while (!(found = access(path, F_OK) == 0) && await_inotify(fd, deadline))
+        ;
+    close(fd);
+    return found;
+}
