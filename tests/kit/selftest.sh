@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# selftest.sh - the kit's own test (`make test`).  Proves that the grader
+# tells right from wrong:
+#   - every program builds warning-free with gcc and with clang;
+#   - synclib's unit tests pass;
+#   - the reference solutions get full marks, several times over (the labs
+#     are concurrent programs: a flaky test shows up here), also when built
+#     with AddressSanitizer and UndefinedBehaviorSanitizer;
+#   - every skeleton compiles and scores less than full marks;
+#   - every buggy variant in tests/bugs loses points, on the very tests its
+#     header names, and every test catches at least one variant;
+#   - skeletons and solutions differ only inside TODO regions;
+#   - every lab has a handout;
+#   - nothing (System V object, /dev/shm file, FIFO, process) is left over.
+# Ends with "N passed, N failed" and a non-zero status on any failure.
+#
+# Environment: REPEAT (default 3) solution gradings; SKIP_SAN=1 and
+# SKIP_CLANG=1 skip those steps; VALGRIND=1 adds a valgrind grading.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+kit=$(pwd)
+export LC_ALL=C
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+logged() { # logged "description" LOGFILE command...: output to LOGFILE
+    local what=$1 log=$2; shift 2
+    if "$@" >"$log" 2>&1; then ok "$what"; else bad "$what"; tail -40 "$log"; fi
+}
+check() { # check "description" command...
+    local what=$1; shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+labs=()
+for d in solutions/[0-9][0-9]-*; do labs+=("$(basename "$d")"); done
+b=build/selftest
+rm -rf "$b"
+mkdir -p "$b"
+
+# What the machine holds before we start, to compare at the end.
+snapshot() {
+    { ipcs -q; ipcs -m; ipcs -s; } 2>/dev/null | awk '$1 ~ /^0x/ {print $1, $2}' | sort
+    ls /dev/shm 2>/dev/null | sed 's/^/shm /'
+}
+snapshot >"$b/before"
+
+# lab_score TSV LAB -> "score max"
+lab_score() { awk -F'\t' -v l="$2" '$1 == l {s += $3; m += $4} END {print s+0, m+0}' "$1"; }
+
+echo "== build"
+logged "labs, solutions and tests build with gcc -Werror" "$b/gcc.log" \
+    make -s --no-print-directory all
+if [ "${SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null; then
+    rm -rf "$b/clang" && mkdir -p "$b/clang"
+    tar --exclude=./build --exclude=./.git -cf - . | tar -C "$b/clang" -xf -
+    logged "labs, solutions and tests build with clang -Werror" "$b/clang.log" \
+        make -s --no-print-directory -C "$b/clang" all CC=clang
+else
+    echo "skip clang build (clang not installed, or SKIP_CLANG=1)"
+fi
+
+echo "== synclib"
+logged "synclib unit tests" "$b/synclib.log" build/tests/synclib
+
+echo "== solutions get full marks (${REPEAT:-3} runs)"
+for i in $(seq 1 "${REPEAT:-3}"); do
+    tests/grade.sh --tree solutions --tag "sol$i" --quiet --results "$b/sol$i.json"
+    for lab in "${labs[@]}"; do
+        read -r s m < <(lab_score "build/grade/sol$i/scores.tsv" "$lab")
+        if [ "$m" -gt 0 ] && [ "$s" = "$m" ]; then
+            ok "run $i: solutions/$lab scores $s/$m"
+        else
+            bad "run $i: solutions/$lab scores $s/$m"
+            cat "build/grade/sol$i/$lab/report.txt"
+        fi
+    done
+done
+
+if [ "${SKIP_SAN:-0}" != 1 ]; then
+    echo "== solutions under AddressSanitizer + UndefinedBehaviorSanitizer"
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=98
+    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+        TIMEOUT_SCALE=3 CK_TIMEOUT_MULTIPLIER=3 \
+        tests/grade.sh --tree solutions --tag san --quiet --results "$b/san.json"
+    unset ASAN_OPTIONS UBSAN_OPTIONS
+    for lab in "${labs[@]}"; do
+        read -r s m < <(lab_score build/grade/san/scores.tsv "$lab")
+        if [ "$s" = "$m" ]; then ok "sanitizers: solutions/$lab scores $s/$m"
+        else bad "sanitizers: solutions/$lab scores $s/$m"; cat "build/grade/san/$lab/report.txt"; fi
+    done
+fi
+
+if [ "${VALGRIND:-0}" = 1 ]; then
+    echo "== solutions under valgrind"
+    KIT_WRAP="valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite --trace-children=no" \
+        CK_TIMEOUT_MULTIPLIER=10 \
+        tests/grade.sh --tree solutions --tag valgrind --quiet --results "$b/vg.json"
+    for lab in "${labs[@]}"; do
+        read -r s m < <(lab_score build/grade/valgrind/scores.tsv "$lab")
+        if [ "$s" = "$m" ]; then ok "valgrind: solutions/$lab scores $s/$m"
+        else bad "valgrind: solutions/$lab scores $s/$m"; cat "build/grade/valgrind/$lab/report.txt"; fi
+    done
+fi
+
+echo "== skeletons lose points"
+tests/grade.sh --tree labs --tag skeletons --quiet --results "$b/skel.json"
+for lab in "${labs[@]}"; do
+    read -r s m < <(lab_score build/grade/skeletons/scores.tsv "$lab")
+    if grep -q "did not compile" "build/grade/skeletons/$lab/report.txt"; then
+        bad "labs/$lab does not compile"; cat "build/grade/skeletons/$lab/report.txt"
+    elif [ "$m" -gt 0 ] && [ "$s" -lt "$m" ]; then
+        ok "labs/$lab compiles and scores $s/$m"
+    else
+        bad "labs/$lab scores $s/$m (a skeleton must lose points)"
+    fi
+done
+
+echo "== buggy variants lose points on the tests that name them"
+: >"$b/caught"
+for patch in tests/bugs/*/*.patch; do
+    [ -f "$patch" ] || continue
+    lab=$(basename "$(dirname "$patch")")
+    name=$(basename "$patch" .patch)
+    v="$b/variants/$lab-$name"
+    mkdir -p "$v"
+    cp -r "solutions/$lab" "$v/"
+    if ! patch -s -p1 -d "$v/$lab" <"$patch" >"$b/patch.log" 2>&1; then
+        bad "$lab/$name: patch does not apply"; cat "$b/patch.log"; continue
+    fi
+    # Only the tests the header names need to run: each must fail.
+    want=$(sed -n 's/^Caught-by: *//p' "$patch")
+    tests/grade.sh --tree "$v" --lab "$lab" --tag "v-$lab-$name" --quiet \
+        --test "$(echo $want | tr ' ' ,)" --results "$v/results.json"
+    tsv="build/grade/v-$lab-$name/scores.tsv"
+    read -r s m < <(lab_score "$tsv" "$lab")
+    missed=""
+    for t in $want; do
+        echo "$lab $t" >>"$b/caught"
+        awk -F'\t' -v t="$t" '$2 == t && $5 == "FAIL" {f = 1} END {exit !f}' "$tsv" \
+            || missed="$missed $t"
+    done
+    if grep -q "did not compile" "build/grade/v-$lab-$name/$lab/report.txt"; then
+        bad "$lab/$name: the variant does not compile"
+    elif [ -z "$want" ]; then
+        bad "$lab/$name: no Caught-by: line"
+    elif [ -n "$missed" ]; then
+        bad "$lab/$name: scores $s/$m but passes$missed"
+        cat "build/grade/v-$lab-$name/$lab/report.txt"
+    elif [ "$s" -ge "$m" ]; then
+        bad "$lab/$name: scores full marks"
+    else
+        ok "$lab/$name: fails $want"
+    fi
+done
+
+echo "== every test catches some variant"
+for lab in "${labs[@]}"; do
+    [ -x "build/tests/$lab" ] || { bad "$lab has no tests (tests/$lab.c)"; continue; }
+    uncaught=""
+    while IFS=$'\t' read -r t _; do
+        grep -qx "$lab $t" "$b/caught" || uncaught="$uncaught $t"
+    done < <("build/tests/$lab" --list)
+    n=$(ls tests/bugs/"$lab"/*.patch 2>/dev/null | wc -l)
+    if [ -n "$uncaught" ]; then bad "$lab: no variant shows these tests can fail:$uncaught"
+    elif [ "$n" -lt 5 ]; then bad "$lab: only $n buggy variants (want at least 5)"
+    else ok "$lab: every test catches one of its $n variants"; fi
+done
+
+echo "== skeletons and solutions agree outside TODO regions"
+for lab in "${labs[@]}"; do
+    drift=""
+    for f in solutions/"$lab"/*.[ch] solutions/"$lab"/Makefile; do
+        base=$(basename "$f")
+        if [ ! -f "labs/$lab/$base" ]; then drift="$drift missing:$base"; continue; fi
+        case $base in
+        *.c | *.h)
+            diff <(awk -f tests/kit/outside-todo.awk "$f") \
+                 <(awk -f tests/kit/outside-todo.awk "labs/$lab/$base") >"$b/drift.diff" \
+                || { drift="$drift $base"; cat "$b/drift.diff"; } ;;
+        *) cmp -s "$f" "labs/$lab/$base" || drift="$drift $base" ;;
+        esac
+    done
+    todos=$(cat labs/"$lab"/*.[ch] | grep -c '/\* TODO [0-9]*:')
+    if [ -n "$drift" ]; then bad "$lab: skeleton and solution drift apart in$drift"
+    elif [ "$todos" -eq 0 ]; then bad "$lab: the skeleton has no TODO"
+    else ok "$lab: skeleton = solution outside its $todos TODO regions"; fi
+done
+
+echo "== handouts"
+for lab in "${labs[@]}"; do
+    check "$lab has handouts/$lab.md" test -s "handouts/$lab.md"
+done
+
+echo "== nothing left behind"
+snapshot >"$b/after"
+check "no System V object or /dev/shm file left" diff "$b/before" "$b/after"
+fifos=$(find build /tmp -type p 2>/dev/null | head -5)
+check "no FIFO left under build/ or /tmp" test -z "$fifos" || echo "$fifos"
+progs=$(for l in "${labs[@]}"; do "build/tests/$l" --progs; done | tr ' ' '\n' | sort -u | paste -sd'|')
+strays=$(ps -eo pid=,comm= | awk -v re="^($progs|more)\$" '$2 ~ re' | head -5)
+check "no process of the kit left running" test -z "$strays" || echo "$strays"
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
