@@ -30,6 +30,7 @@ const char *err_prog(void)
 }
 
 /* Format "prog: <fmt...>[: strerror(errnum)]\n" and write it to stderr. */
+__attribute__((format(printf, 2, 0)))
 static void report(int errnum, const char *fmt, va_list ap)
 {
     char buf[1024];

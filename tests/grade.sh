@@ -2,7 +2,7 @@
 # grade.sh - grade a labs tree: build each lab on a fresh copy of the kit,
 # run its tests, print the scores, and write results.json.
 #
-# usage: tests/grade.sh [--tree DIR] [--lab NN] [--test NAME[,NAME]]
+# usage: tests/grade.sh [--tree DIR] [--lab NN[,NN]] [--test NAME[,NAME]]
 #                       [--results FILE] [--tag NAME] [--quiet]
 #
 # Only the files a student may edit (the lab's test program lists them) are
@@ -42,9 +42,12 @@ labs=()
 for bin in "$kit"/build/tests/[0-9][0-9]-*; do
     [ -x "$bin" ] || continue
     name=$(basename "$bin")
-    case $lab in
-    "" | "$name" | "${name%%-*}") labs+=("$name") ;;
-    esac
+    [ -z "$lab" ] && { labs+=("$name"); continue; }
+    for want in ${lab//,/ }; do
+        case $want in
+        "$name" | "${name%%-*}") labs+=("$name") ;;
+        esac
+    done
 done
 if [ ${#labs[@]} -eq 0 ]; then
     echo "grade: no lab matches LAB=$lab (labs: $(cd "$kit/build/tests" && ls -d [0-9][0-9]-* | tr '\n' ' '))" >&2
