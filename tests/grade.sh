@@ -93,6 +93,11 @@ read -r score max < <(awk -F'\t' '{s += $3; m += $4} END {print s+0, m+0}' "$out
     printf ']}\n'
 } >"$results"
 if [ $quiet -eq 0 ]; then
+    echo "Summary"
+    awk -F'\t' '{s[$1] += $3; m[$1] += $4; if (!($1 in o)) o[$1] = n++}
+        END {for (l in o) k[o[l]] = l
+             for (i = 0; i < n; i++) printf "   %-12s %3d/%d\n", k[i], s[k[i]], m[k[i]]}' \
+        "$out/scores.tsv"
     echo "TOTAL $score/$max"
     echo "Results (Gradescope results.json format): $results"
 fi
