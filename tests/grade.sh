@@ -33,8 +33,12 @@ tree=$(cd "$tree" && pwd)
 [ -n "$tag" ] || tag=$(basename "$tree" | tr -c 'A-Za-z0-9_.\n-' '_')
 out="$kit/build/grade/$tag"
 mkdir -p "$out" "$(dirname "$results")"
-: >"$out/results.jsonl"
-: >"$out/scores.tsv"
+# The runner's records go to a private folder outside the tree the student's
+# programs run in, made afresh for each grading.
+rec=$(mktemp -d "${TMPDIR:-/tmp}/ipckit-grade.XXXXXX")
+trap 'rm -rf "$rec"' EXIT
+: >"$rec/results.jsonl"
+: >"$rec/scores.tsv"
 export LC_ALL=C TZ=UTC
 
 # The labs the kit has tests for, optionally only one.
@@ -80,16 +84,17 @@ for name in "${labs[@]}"; do
     fi
     KIT_PROG_DIR="$g/src/labs/$name" KIT_RUN_DIR="$g/run" KIT_TEST="$test" \
     KIT_RERUN="make grade LAB=${name%%-*}$sub" KIT_BUILD_LOG="$build_log" \
-    KIT_JSON="$out/results.jsonl" KIT_TSV="$out/scores.tsv" \
+    KIT_JSON="$rec/results.jsonl" KIT_TSV="$rec/scores.tsv" \
         "$bin" >"$g/report.txt" 2>&1
     [ $quiet -eq 1 ] || cat "$g/report.txt"
 done
 
+cp "$rec/scores.tsv" "$out/scores.tsv"
 read -r score max < <(awk -F'\t' '{s += $3; m += $4} END {print s+0, m+0}' "$out/scores.tsv")
 {
     printf '{"score": %s, "output": "Graded %s lab(s): %s/%s points.", "tests": [\n' \
         "$score" "${#labs[@]}" "$score" "$max"
-    sed '$!s/$/,/' "$out/results.jsonl"
+    sed '$!s/$/,/' "$rec/results.jsonl"
     printf ']}\n'
 } >"$results"
 if [ $quiet -eq 0 ]; then
