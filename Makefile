@@ -25,7 +25,7 @@ SUBMISSION ?= labs
 LAB        ?=
 TEST       ?=
 RESULTS    ?= build/results.json
-TIMEOUT_SCALE ?= 1
+TIMEOUT_SCALE ?= $(or $(CK_TIMEOUT_MULTIPLIER),1)
 export CK_TIMEOUT_MULTIPLIER := $(TIMEOUT_SCALE)
 
 .PHONY: all help deps grade test tests labs solutions clean
