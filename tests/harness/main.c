@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,6 +133,41 @@ static void indented(const char *text, const char *indent)
         size_t l = strcspn(p, "\n");
         printf("%s%.*s\n", indent, (int)l, p);
         p += l + (p[l] == '\n');
+    }
+}
+
+/*
+ * With KIT_RUN_AS set (and the runner root), check that the user can reach
+ * the programs and the scratch folder before relying on it; otherwise say
+ * so and run the programs as ourselves.
+ */
+static void check_run_as(const char *run_dir)
+{
+    gid_t gid;
+    uid_t uid = h_run_uid(&gid);
+    if (uid == (uid_t)-1)
+        return;
+    const char *progs = getenv("KIT_PROG_DIR");
+    pid_t pid = fork();
+    if (pid == -1)
+        fatal("fork");
+    if (pid == 0) {
+        if (setgid(gid) == -1 || setuid(uid) == -1)
+            _exit(1);
+        _exit(progs != NULL && access(progs, X_OK) == 0 &&
+                      access(run_dir, X_OK) == 0
+                  ? 0
+                  : 1);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st) ||
+        WEXITSTATUS(st) != 0) {
+        fprintf(stderr,
+                "harness: user %s cannot reach %s; running the programs as "
+                "uid %ld instead\n",
+                getenv("KIT_RUN_AS"), progs ? progs : "(unset)",
+                (long)geteuid());
+        unsetenv("KIT_RUN_AS");
     }
 }
 
@@ -313,6 +349,7 @@ int h_main(const struct h_lab *lab, int argc, char **argv)
         mkdirs(run_dir);
         if (realpath(run_dir, abs_run) == NULL)
             fatal(run_dir);
+        check_run_as(abs_run);
         for (size_t i = 0; i < lab->ntests; i++)
             if (selected((*lab->tests[i].fn)->name))
                 run_one(lab, &lab->tests[i], abs_run, &out[i]);

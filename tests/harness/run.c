@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -132,10 +133,23 @@ static _Noreturn void exec_child(const struct h_opts *o, const char *path,
     for (int fd = 3; fd < 1024; fd++)
         close(fd);
 
+    /* Bounds on what one program may consume: output and files (stdout
+     * and stderr are files too), CPU, core dumps. */
     struct rlimit fsize = {64u << 20, 64u << 20};
     struct rlimit core = {0, 0};
+    struct rlimit cpu = {60, 60};
     setrlimit(RLIMIT_FSIZE, &fsize);
     setrlimit(RLIMIT_CORE, &core);
+    setrlimit(RLIMIT_CPU, &cpu);
+
+    gid_t gid;
+    uid_t uid = h_run_uid(&gid);
+    if (uid != (uid_t)-1 &&
+        (setgroups(0, NULL) == -1 || setgid(gid) == -1 || setuid(uid) == -1)) {
+        dprintf(2, "harness: cannot become uid %ld: %s\n", (long)uid,
+                strerror(errno));
+        _exit(126);
+    }
 
     const char *cwd = o != NULL && o->cwd != NULL ? o->cwd : h_workdir();
     if (chdir(cwd) == -1) {
@@ -233,6 +247,7 @@ struct h_proc *h_startv(const struct h_opts *o, const char *prog,
         in = in_path;
     }
 
+    h_chown_work();
     fflush(NULL);
     pid_t pid = fork();
     if (pid == -1)
