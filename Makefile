@@ -68,11 +68,19 @@ build/tests/lib/%.o: synclib/%.c
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
+build/tests/hidden/%.o: tests/hidden/%.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
 build/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
-build/tests/%: build/tests/%.o $(HARNESS)
+# A lab's test program: its public tests, the harness, and the
+# instructor's hidden tests for it when tests/hidden/NN-topic.c exists.
+.SECONDEXPANSION:
+build/tests/%: build/tests/%.o $(HARNESS) \
+        $$(if $$(wildcard tests/hidden/$$*.c),build/tests/hidden/$$*.o)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 # synclib's own unit tests link the library itself (they are not graded).

@@ -61,6 +61,20 @@ struct h_lab {
 
 int h_main(const struct h_lab *lab, int argc, char **argv);
 
+/*
+ * Hidden tests: an instructor's extra tests for a lab, in
+ * tests/hidden/NN-topic.c, which is never shipped to students (make
+ * dist-student leaves tests/hidden out).  That file ends with
+ * H_HIDDEN(table); its tests run after the public ones and carry the
+ * visibility KIT_HIDDEN_VISIBILITY (default "after_published") in
+ * results.json.
+ */
+extern const struct h_test *const h_hidden_tests __attribute__((weak));
+extern const size_t h_hidden_count __attribute__((weak));
+#define H_HIDDEN(table)                                                   \
+    const struct h_test *const h_hidden_tests = table;                    \
+    const size_t h_hidden_count = sizeof table / sizeof table[0];
+
 #define H_LAB(name, files, progs, table)                                  \
     int main(int argc, char **argv)                                       \
     {                                                                     \

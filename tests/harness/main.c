@@ -10,6 +10,7 @@
  *   KIT_RERUN     the command that re-runs this lab, e.g. "make grade LAB=01"
  *   KIT_JSON      append Gradescope test objects (one per line) here
  *   KIT_TSV       append "lab<TAB>test<TAB>score<TAB>max<TAB>PASS|FAIL" here
+ *   KIT_JUNIT     append a JUnit <testsuite> element for the lab here
  *   KIT_BUILD_LOG if set, the lab did not compile: every test scores 0 and
  *                 shows this log
  * and with --list, --files or --progs it prints the lab's tests (name,
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 static char workdir[4096], iodir[4096];
+static size_t npublic; /* tests after this index are hidden ones */
 
 const char *h_workdir(void)
 {
@@ -123,6 +125,24 @@ static void json_string(FILE *f, const char *s)
             fputc(c, f);
     }
     fputc('"', f);
+}
+
+/* Text escaped for XML (attribute or element); control bytes dropped. */
+static void xml_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '<')
+            fputs("&lt;", f);
+        else if (c == '>')
+            fputs("&gt;", f);
+        else if (c == '&')
+            fputs("&amp;", f);
+        else if (c == '"')
+            fputs("&quot;", f);
+        else if (c >= 32 || c == '\n' || c == '\t')
+            fputc(c, f);
+    }
 }
 
 /* Print text with every line indented. */
@@ -270,6 +290,47 @@ static void report(const struct h_lab *lab, const struct outcome *out,
     }
     printf("   %s: %d/%d\n\n", lab->name, score, max);
 
+    const char *hidden_vis = getenv("KIT_HIDDEN_VISIBILITY");
+    if (hidden_vis == NULL || *hidden_vis == '\0')
+        hidden_vis = "after_published";
+    const char *junit = getenv("KIT_JUNIT");
+    FILE *x = junit != NULL ? fopen(junit, "a") : NULL;
+    if (junit != NULL && x == NULL)
+        fatal("open junit file");
+    if (x != NULL) {
+        int ran = 0, failures = 0;
+        double secs = 0;
+        for (size_t i = 0; i < lab->ntests; i++) {
+            ran += out[i].ran;
+            failures += out[i].ran && !out[i].passed;
+            secs += out[i].secs;
+        }
+        fprintf(x, "<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" "
+                   "errors=\"0\" time=\"%.3f\">\n",
+                lab->name, ran, failures, secs);
+        for (size_t i = 0; i < lab->ntests; i++) {
+            if (!out[i].ran)
+                continue;
+            fprintf(x, "  <testcase classname=\"%s\" name=\"%s\" "
+                       "time=\"%.3f\"",
+                    lab->name, (*lab->tests[i].fn)->name, out[i].secs);
+            if (out[i].passed) {
+                fputs("/>\n", x);
+                continue;
+            }
+            fputs(">\n    <failure message=\"", x);
+            xml_text(x, lab->tests[i].what);
+            fputs("\">", x);
+            xml_text(x, out[i].msg);
+            fputs("\nlikely bug: ", x);
+            xml_text(x, lab->tests[i].bug);
+            fputs("</failure>\n  </testcase>\n", x);
+        }
+        fputs("</testsuite>\n", x);
+        if (fclose(x) != 0)
+            fatal("write junit file");
+    }
+
     const char *json = getenv("KIT_JSON");
     FILE *j = json != NULL ? fopen(json, "a") : NULL;
     const char *tsv = getenv("KIT_TSV");
@@ -299,7 +360,8 @@ static void report(const struct h_lab *lab, const struct outcome *out,
                 snprintf(buf, sizeof buf, "%s\nlikely bug: %s", out[i].msg,
                          t->bug);
             json_string(j, buf);
-            fputs(", \"visibility\": \"visible\"}\n", j);
+            fprintf(j, ", \"visibility\": \"%s\"}\n",
+                    i < npublic ? "visible" : hidden_vis);
         }
         if (s != NULL)
             fprintf(s, "%s\t%s\t%d\t%d\t%s\n", lab->name, (*t->fn)->name, pts,
@@ -309,8 +371,29 @@ static void report(const struct h_lab *lab, const struct outcome *out,
         fatal("write results file");
 }
 
-int h_main(const struct h_lab *lab, int argc, char **argv)
+/* The lab's tests followed by its hidden tests, if any were linked in. */
+static const struct h_lab *with_hidden(const struct h_lab *lab,
+                                       size_t *public_count)
 {
+    *public_count = lab->ntests;
+    if (&h_hidden_count == NULL || h_hidden_count == 0)
+        return lab;
+    size_t n = lab->ntests + h_hidden_count;
+    struct h_test *all = calloc(n, sizeof *all);
+    struct h_lab *copy = calloc(1, sizeof *copy);
+    if (all == NULL || copy == NULL)
+        fatal("calloc");
+    memcpy(all, lab->tests, lab->ntests * sizeof *all);
+    memcpy(all + lab->ntests, h_hidden_tests, h_hidden_count * sizeof *all);
+    *copy = *lab;
+    copy->tests = all;
+    copy->ntests = n;
+    return copy;
+}
+
+int h_main(const struct h_lab *public_lab, int argc, char **argv)
+{
+    const struct h_lab *lab = with_hidden(public_lab, &npublic);
     if (argc == 2 && strcmp(argv[1], "--list") == 0) {
         for (size_t i = 0; i < lab->ntests; i++)
             printf("%s\t%d\t%s\t%s\n", (*lab->tests[i].fn)->name,
