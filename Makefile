@@ -6,7 +6,7 @@
 SHELL := /bin/bash
 include mk/common.mk
 
-LABS      := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
+LABS      := $(sort $(notdir $(wildcard labs/[0-9][0-9]-*)))
 TESTSRC   := $(sort $(wildcard tests/[0-9][0-9]-*.c))
 TESTBINS  := $(patsubst tests/%.c,build/tests/%,$(TESTSRC))
 HARNESS   := $(patsubst tests/harness/%.c,build/tests/harness/%.o,\
@@ -28,7 +28,8 @@ RESULTS    ?= build/results.json
 TIMEOUT_SCALE ?= $(or $(CK_TIMEOUT_MULTIPLIER),1)
 export CK_TIMEOUT_MULTIPLIER := $(TIMEOUT_SCALE)
 
-.PHONY: all help deps grade test tests labs solutions clean
+.PHONY: all help deps grade test tests labs solutions clean batch bench \
+        gradescope dist-student
 all: tests labs solutions
 
 help:
@@ -41,6 +42,12 @@ help:
 	@echo "                      buggy variants lose points, synclib, drift, leftovers)"
 	@echo "make                  build labs/, solutions/ and the test programs"
 	@echo "make deps             install Check and pkg-config if they are missing"
+	@echo "make batch SUBMISSIONS=DIR [JOBS=N]   grade a class: one folder or tarball"
+	@echo "                      per student; writes build/batch/gradebook.csv and reports"
+	@echo "make gradescope       build/gradescope.zip, a Gradescope autograder"
+	@echo "make dist-student     build/ipckit-student.tar.gz: the kit without solutions"
+	@echo "                      or hidden tests"
+	@echo "make bench            benchmarks (mycp3 against cp, batch grading speed)"
 	@echo "make clean            remove everything built"
 
 deps:
@@ -53,7 +60,24 @@ grade: deps
 
 test: deps
 	@$(MAKE) --no-print-directory -s tests
-	@tests/kit/selftest.sh
+	@if [ -x tests/kit/selftest.sh ]; then tests/kit/selftest.sh; else \
+	    echo "The kit's self-test is not part of the student kit: use make grade."; fi
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+batch: deps
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]"; exit 2; }
+	@$(MAKE) --no-print-directory -s tests
+	@tests/batch.sh -j $(JOBS) "$(SUBMISSIONS)"
+
+gradescope:
+	@tests/export/package.sh gradescope build/gradescope.zip
+
+dist-student:
+	@tests/export/package.sh student build/ipckit-student.tar.gz
+
+bench: deps
+	@$(MAKE) --no-print-directory -s tests
+	@for b in tests/bench/*.sh; do echo "== $$b"; $$b || exit 1; done
 
 labs solutions:
 	@for l in $(LABS); do $(MAKE) --no-print-directory -C $@/$$l || exit 1; done

@@ -80,7 +80,7 @@ for name in "${labs[@]}"; do
     mkdir -p "$g/src/labs/$name"
     # A fresh copy of the kit's build files, then the student's files.
     cp -r "$kit/mk" "$kit/synclib" "$g/src/"
-    cp "$kit/solutions/$name/Makefile" "$g/src/labs/$name/"
+    cp "$kit/labs/$name/Makefile" "$g/src/labs/$name/"
     log="$g/build.log"
     : >"$log"
     for f in $("$bin" --files); do

@@ -211,6 +211,50 @@ for lab in "${labs[@]}"; do
 done
 
 [ -n "${LABS:-}" ] && { echo; echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+
+echo "== exports work where they are unpacked"
+# The student tarball, on its own: no solutions, hidden tests or variants,
+# and make grade works there.
+rm -rf "$b/dist" && mkdir -p "$b/dist"
+if tests/export/package.sh student "$b/student.tar.gz" >/dev/null &&
+    tar -xzf "$b/student.tar.gz" -C "$b/dist"; then
+    leaked=$(cd "$b/dist/ipckit" && ls -d solutions tests/hidden tests/bugs tests/kit 2>/dev/null)
+    check "student tarball has no solutions, hidden tests or variants" test -z "$leaked"
+    (cd "$b/dist/ipckit" && make grade >../grade.out 2>&1)
+    if grep -q '^TOTAL' "$b/dist/grade.out" &&
+        [ "$(awk '/^TOTAL/ {split($2, a, "/"); print (a[1] < a[2])}' "$b/dist/grade.out")" = 1 ]; then
+        ok "make grade works in the unpacked student tarball ($(grep '^TOTAL' "$b/dist/grade.out"))"
+    else
+        bad "make grade in the unpacked student tarball"; tail -20 "$b/dist/grade.out"
+    fi
+else
+    bad "make dist-student"
+fi
+# The Gradescope zip, unpacked as Gradescope would, given the solutions'
+# files flat (as a student uploads them): full marks, hidden tests included.
+ag="$kit/$b/ag"
+rm -rf "$ag" && mkdir -p "$ag/source" "$ag/submission"
+if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
+    (cd "$ag/source" && unzip -q "$kit/$b/gradescope.zip" && cp run_autograder ..); then
+    for l in "${labs[@]}"; do cp solutions/"$l"/*.[ch] "$ag/submission/"; done
+    (cd "$ag/source" && make -s tests >"$ag/setup.log" 2>&1)
+    AUTOGRADER_ROOT="$ag" "$ag/run_autograder" >"$ag/run.log" 2>&1
+    if [ -s "$ag/results/results.json" ]; then
+        got=$(sed -n 's/^{"score": \([0-9]*\).*/\1/p' "$ag/results/results.json")
+        want=$(awk -F'\t' '{m += $4} END {print m}' build/grade/sol1/scores.tsv)
+        hid=$(grep -c '"visibility": "after_published"' "$ag/results/results.json")
+        if [ "$got" = "$want" ] && [ "$hid" -gt 0 ]; then
+            ok "Gradescope autograder: solutions uploaded flat score $got/$want ($hid hidden tests)"
+        else
+            bad "Gradescope autograder: score $got, want $want, hidden tests $hid"; tail -20 "$ag/run.log"
+        fi
+    else
+        bad "Gradescope autograder wrote no results.json"; tail -20 "$ag/run.log"
+    fi
+else
+    bad "make gradescope"
+fi
+
 echo "== nothing left behind"
 snapshot >"$b/after"
 check "no System V object or /dev/shm file left" diff "$b/before" "$b/after"

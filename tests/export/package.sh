@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# package.sh - build what the kit hands to others.
+#
+# usage: tests/export/package.sh gradescope|student OUTPUT
+#
+#   gradescope  a Gradescope autograder zip: setup.sh and run_autograder at
+#               its top beside the kit (with hidden tests, without
+#               solutions or buggy variants).  Gradescope unpacks it in
+#               /autograder/source and runs run_autograder from there.
+#   student     the student tarball: labs, synclib, public tests, handouts,
+#               Makefile, README.  No solutions, no hidden tests, no buggy
+#               variants (they are patches against the solutions) and no
+#               kit self-test.
+set -euo pipefail
+[ $# -eq 2 ] || { sed -n '4p' "$0" >&2; exit 2; }
+what=$1
+out=$(realpath -m "$2")
+kit=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$kit"
+
+# The files of the kit git knows about (or, outside git, every file), less
+# the build folder and what each audience must not get.
+list_files() {
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        git ls-files --cached --others --exclude-standard
+    else
+        find . -type f ! -path './build/*' | sed 's|^\./||'
+    fi | grep -v -E '^(build/|solutions/|tests/bugs/|tests/kit/|\.ci/|\.git)' |
+        grep -v -E '^labs/[^/]+/[^/]+$' || true
+    # Lab folders: only their sources and Makefile, never built programs.
+    for d in labs/[0-9][0-9]-*; do
+        ls "$d"/Makefile "$d"/*.c "$d"/*.h 2>/dev/null || true
+    done
+}
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+case $what in
+student)
+    mkdir -p "$stage/ipckit"
+    list_files | grep -v -E '^tests/(hidden|export)/' | sort -u |
+        tar -cf - -T - | tar -xf - -C "$stage/ipckit"
+    mkdir -p "$(dirname "$out")"
+    tar -czf "$out" -C "$stage" ipckit
+    ;;
+gradescope)
+    list_files | sort -u | tar -cf - -T - | tar -xf - -C "$stage"
+    cp tests/export/setup.sh tests/export/run_autograder "$stage/"
+    mkdir -p "$(dirname "$out")"
+    rm -f "$out"
+    (cd "$stage" && zip -qr "$out" .)
+    ;;
+*) sed -n '4p' "$0" >&2; exit 2 ;;
+esac
+echo "wrote $out"
