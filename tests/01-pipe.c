@@ -76,6 +76,7 @@ START_TEST(finishes)
                "  and the parent must close its own after writing.",
                p->cmd);
     h_expect_exit(p, 0);
+    h_expect_stdout(p, "eof\n");
 }
 END_TEST
 

@@ -142,8 +142,13 @@ static _Noreturn void exec_child(const struct h_opts *o, const char *path,
     setrlimit(RLIMIT_CORE, &core);
     setrlimit(RLIMIT_CPU, &cpu);
 
+    /* As another user, RLIMIT_NPROC binds (it never binds root): a fork
+     * loop stops here, or at the sandbox's pids cgroup. */
     gid_t gid;
     uid_t uid = h_run_uid(&gid);
+    struct rlimit nproc = {256, 256};
+    if (uid != (uid_t)-1)
+        setrlimit(RLIMIT_NPROC, &nproc);
     if (uid != (uid_t)-1 &&
         (setgroups(0, NULL) == -1 || setgid(gid) == -1 || setuid(uid) == -1)) {
         dprintf(2, "harness: cannot become uid %ld: %s\n", (long)uid,

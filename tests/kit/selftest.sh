@@ -255,6 +255,50 @@ else
     bad "make gradescope"
 fi
 
+echo "== adversarial submissions: bounded, graded low, nothing left, kit intact"
+kitsum() {
+    find Makefile mk synclib tests labs solutions build/tests -type f \
+        ! -name '*.d' ! -name '*.o' -print0 | sort -z | xargs -0 md5sum | md5sum
+}
+sum_before=$(kitsum)
+boxed=$(tests/sandbox.sh -- true 2>&1 | grep -c 'namespaces unavailable')
+for patch in tests/adversarial/*.patch; do
+    name=$(basename "$patch" .patch)
+    lab=$(sed -n 's/^Lab: *//p' "$patch")
+    run=$(sed -n 's/^Tests: *//p' "$patch")
+    want=$(sed -n 's/^Caught-by: *//p' "$patch")
+    if [ "$name" = fork_loop ] && [ "$boxed" != 0 ]; then
+        echo "skip $name: no sandbox on this machine"; continue
+    fi
+    if [ "$(id -u)" -ne 0 ] && { [ "$name" = delete_kit ] || [ "$name" = fake_records ]; }; then
+        echo "skip $name: needs root to run student programs as nobody"; continue
+    fi
+    v="$b/adversarial/$name"
+    rm -rf "$v" && mkdir -p "$v" && cp -r "solutions/$lab" "$v/"
+    patch -s -p1 -d "$v/$lab" <"$patch" || { bad "$name: patch does not apply"; continue; }
+    t0=$(date +%s)
+    KIT_RUN_AS=nobody timeout 300 tests/grade.sh --tree "$v" --lab "$lab" --test "$run" \
+        --tag "adv-$name" --quiet --results "$v/results.json"
+    secs=$(($(date +%s) - t0))
+    tsv="build/grade/adv-$name/scores.tsv"
+    read -r s m < <(lab_score "$tsv" "$lab")
+    json=$(sed -n 's/^{"score": \([0-9]*\).*/\1/p' "$v/results.json")
+    missed=""
+    for t in $want; do
+        awk -F'\t' -v t="$t" '$2 == t && $5 == "FAIL" {f = 1} END {exit !f}' "$tsv" \
+            || missed="$missed $t"
+    done
+    left=$(ps -eo comm= | grep -cx "$(build/tests/"$lab" --progs)")
+    if [ "$secs" -gt 120 ]; then bad "$name: grading took ${secs}s"
+    elif [ -n "$missed" ]; then bad "$name: passes$missed"
+    elif [ "$s" -gt "$m" ] || [ "${json:-0}" -gt "$m" ]; then bad "$name: score inflated to $s ($json)/$m"
+    elif [ "$left" -gt 0 ]; then bad "$name: $left process(es) left running"
+    else ok "$name: graded $s/$m in ${secs}s${want:+, fails $want}"; fi
+done
+check "adversaries changed no file of the kit" test "$sum_before" = "$(kitsum)"
+check "no adversary's FIFO or /dev/shm file left" \
+    test ! -e /tmp/ipckit-adversary-fifo -a ! -e /dev/shm/ipckit-adversary
+
 echo "== nothing left behind"
 snapshot >"$b/after"
 check "no System V object or /dev/shm file left" diff "$b/before" "$b/after"
