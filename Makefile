@@ -29,7 +29,7 @@ TIMEOUT_SCALE ?= $(or $(CK_TIMEOUT_MULTIPLIER),1)
 export CK_TIMEOUT_MULTIPLIER := $(TIMEOUT_SCALE)
 
 .PHONY: all help deps grade test tests labs solutions clean batch bench \
-        gradescope dist-student
+        gradescope dist-student handouts
 all: tests labs solutions
 
 help:
@@ -48,6 +48,7 @@ help:
 	@echo "make dist-student     build/ipckit-student.tar.gz: the kit without solutions"
 	@echo "                      or hidden tests"
 	@echo "make bench            benchmarks (mycp3 against cp, batch grading speed)"
+	@echo "make handouts         build/handouts/: every handout as an HTML page, with pictures"
 	@echo "make clean            remove everything built"
 
 deps:
@@ -68,6 +69,10 @@ batch: deps
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]"; exit 2; }
 	@$(MAKE) --no-print-directory -s tests
 	@tests/batch.sh -j $(JOBS) "$(SUBMISSIONS)"
+
+handouts:
+	@tests/deps.sh docs
+	@handouts/render.sh build/handouts
 
 gradescope:
 	@tests/export/package.sh gradescope build/gradescope.zip

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # deps.sh - make sure what the grader needs is installed: Check (the test
-# framework), pkg-config (to find it) and patch (for the buggy variants).
-# Installs them with apt-get as root, or through sudo; otherwise prints the
-# one command to run and fails.
+# framework), pkg-config (to find it) and patch (for the buggy variants);
+# with "docs", also pandoc and Graphviz (make handouts).  Installs them with
+# apt-get as root, or through sudo; otherwise prints the one command to run
+# and fails.
 set -euo pipefail
 
 missing=()
 pkg-config --exists check 2>/dev/null || missing+=(check)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v patch >/dev/null || missing+=(patch)
+if [ "${1:-}" = docs ]; then
+    command -v pandoc >/dev/null || missing+=(pandoc)
+    command -v dot >/dev/null || missing+=(graphviz)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 cmd="apt-get install -y ${missing[*]}"
@@ -26,3 +31,4 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >/dev/null
 $sudo $cmd -qq >/dev/null
 pkg-config --exists check || { echo "deps: Check is still missing" >&2; exit 1; }
+exit 0
