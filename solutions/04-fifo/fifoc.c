@@ -188,14 +188,14 @@ int main(int argc, char *argv[])
                 continue;
             die("poll %s", reply_path);
         }
-        n = read(rfd, (char *)&rep + got, sizeof rep - got);
-        if (n == -1 && (errno == EINTR || errno == EAGAIN))
+        ssize_t r = read(rfd, (char *)&rep + got, sizeof rep - got);
+        if (r == -1 && (errno == EINTR || errno == EAGAIN))
             continue;
-        if (n == -1)
+        if (r == -1)
             die("read %s", reply_path);
-        if (n == 0)
+        if (r == 0)
             die_msg("the server closed %s without a reply", reply_path);
-        got += (size_t)n;
+        got += (size_t)r;
     }
     /* END TODO 5 */
 

@@ -1,0 +1,142 @@
+/*
+ * fifoc.c - a client of the FIFO server: one request, one reply.
+ *
+ * Usage: fifoc [MESSAGE]
+ *
+ * The client makes its own reply FIFO fifo.<pid> in the current directory,
+ * sends its pid and MESSAGE (default "hello", at most MSG_MAX - 1 = 127
+ * bytes) to the server fifos through fifo.server, waits for the reply and
+ * prints it on stdout:
+ *
+ *     $ ./fifoc "hi there"
+ *     reply for 4243: HI THERE
+ *
+ * With no server running it fails at once: "fifoc: no server: ...".
+ *
+ * Cleanup: the client removes fifo.<pid> on every exit path: after the
+ * reply, on every error (atexit), and when SIGINT, SIGTERM or SIGHUP ends
+ * it while it waits (a handler that unlinks, then lets the signal kill).
+ */
+#include "err.h"
+#include "fifo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define DEFAULT_MESSAGE "hello"
+
+/* fifo.<our pid>: set before any handler is installed, never changed. */
+static char reply_path[CLIENT_FIFO_LEN];
+
+/* True while reply_path exists and is ours to remove. */
+static int reply_made;
+
+/* atexit: every exit() path, die() included, removes our FIFO. */
+static void remove_reply_fifo(void)
+{
+    if (reply_made && unlink(reply_path) == -1)
+        warn_sys("unlink %s", reply_path);
+    reply_made = 0;
+}
+
+/*
+ * SIGINT, SIGTERM, SIGHUP: remove our FIFO and die of the signal, as if we
+ * had not caught it.  The handler is installed with SA_RESETHAND, so the
+ * signal's action is the default again by the time we raise it.
+ */
+static void on_signal(int sig)
+{
+    /* TODO 1: only async-signal-safe calls here (no exit(), no stdio, no
+     * remove()): unlink(reply_path) (its name holds our pid, so whatever
+     * is there is ours), then raise(sig). */
+    (void)sig;
+    /* END TODO 1 */
+}
+
+/*
+ * Open fifo.server for writing and return the descriptor.  O_NONBLOCK
+ * makes the open fail at once with ENXIO when nobody reads the FIFO (no
+ * server, or a stale FIFO left by a dead one) instead of waiting for a
+ * reader forever.
+ */
+static int open_server(void)
+{
+    int fd = -1;
+    /* TODO 2: open SERVER_FIFO with O_WRONLY | O_NONBLOCK.  ENOENT or
+     * ENXIO: die_msg("no server: ...") naming SERVER_FIFO and saying to
+     * start fifos first; other errors: die().  Refuse (die_msg) what is
+     * not a FIFO (fstat), then clear O_NONBLOCK (fcntl) so that a full
+     * FIFO makes write() wait rather than fail. */
+    /* END TODO 2 */
+    return fd;
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage("[MESSAGE]");
+    const char *text = argc == 2 ? argv[1] : DEFAULT_MESSAGE;
+    size_t len = strlen(text);
+    if (len > MSG_MAX - 1) {
+        warn_msg("message too long: %zu bytes, at most %d", len,
+                 MSG_MAX - 1);
+        die_usage("[MESSAGE]");
+    }
+
+    struct request req;
+    memset(&req, 0, sizeof req); /* no stray bytes go out */
+    req.pid = getpid();
+    memcpy(req.text, text, len + 1);
+    snprintf(reply_path, sizeof reply_path, CLIENT_FIFO_FMT, (long)req.pid);
+
+    /* TODO 3: make sure reply_path goes away on every exit path, then
+     * create it.  Register remove_reply_fifo() with atexit(); install
+     * on_signal for SIGINT, SIGTERM and SIGHUP with sigaction() and
+     * SA_RESETHAND; ignore SIGPIPE, so that a server that dies while we
+     * write gives EPIPE (and our cleanup) rather than a silent death.
+     * Then mkfifo(reply_path, FIFO_MODE); on EEXIST the FIFO is a
+     * leftover of a dead process that had our pid: unlink it and try
+     * once more.  Set reply_made once it exists. */
+    (void)remove_reply_fifo; /* you will need these */
+    (void)on_signal;
+    /* END TODO 3 */
+
+    int rfd = -1;
+    /* TODO 4: open reply_path for reading BEFORE sending the request, and
+     * with O_RDONLY | O_NONBLOCK.  Before: the server opens it without
+     * blocking and takes ENXIO (no reader) for a client that is gone.
+     * Non-blocking: a blocking open would wait for a writer, and the
+     * server only writes after it has our request: a deadlock.  Then
+     * open_server(), write the request with ONE write() of
+     * sizeof(struct request) bytes (retry on EINTR; die on error or a
+     * short count) and close the server's FIFO. */
+    (void)open_server; /* you will need it */
+    /* END TODO 4 */
+
+    struct reply rep;
+    size_t got = 0;
+    /* TODO 5: read the whole struct reply into rep.  rfd is non-blocking,
+     * so wait with poll(POLLIN) before each read() (retry poll and read
+     * on EINTR, read on EAGAIN).  read() returning 0 means the server
+     * closed the FIFO without a reply: die_msg. */
+    memset(&rep, 0, sizeof rep);
+    (void)got;
+    /* END TODO 5 */
+
+    if (close(rfd) == -1)
+        die("close %s", reply_path);
+    remove_reply_fifo();
+    if (rep.pid != req.pid || memchr(rep.text, '\0', sizeof rep.text) == NULL)
+        die_msg("malformed reply (for pid %ld)", (long)rep.pid);
+    printf("reply for %ld: %s\n", (long)rep.pid, rep.text);
+    return EXIT_SUCCESS;
+}
