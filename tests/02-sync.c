@@ -45,19 +45,19 @@ static void expect_rounds(const struct h_proc *p, int n)
         i++;
     }
     const char *wend = strchr(want + start, '\n');
-    size_t wlen = wend != NULL ? (size_t)(wend - want - start) + 1
-                               : strlen(want + start);
+    size_t wlen =
+        wend != NULL ? (size_t)(wend - want - start) + 1 : strlen(want + start);
     const char *gend = memchr(p->out + start, '\n', p->out_len - start);
-    size_t glen = gend != NULL ? (size_t)(gend - p->out - start) + 1
-                               : p->out_len - start;
+    size_t glen =
+        gend != NULL ? (size_t)(gend - p->out - start) + 1 : p->out_len - start;
     h_fail("stdout should be %d rounds, \"parent: i\" then \"child: i\" "
            "for i = 1..%d,\n"
            "  but line %zu is %s, expected %s\n"
            "  (stdout: %zu bytes, expected %zu: %s)\n"
            "  command: %s",
            n, n, line, glen ? h_quote(p->out + start, glen) : "missing",
-           wlen ? h_quote(want + start, wlen) : "no more lines",
-           p->out_len, strlen(want), h_quote(p->out, p->out_len), p->cmd);
+           wlen ? h_quote(want + start, wlen) : "no more lines", p->out_len,
+           strlen(want), h_quote(p->out, p->out_len), p->cmd);
 }
 
 START_TEST(default_rounds)
@@ -135,9 +135,9 @@ END_TEST
 
 START_TEST(bad_nloops)
 {
-    static const char *const bad[] = {"0",  "-3", "abc",    "5x",
-                                      "",   " 4", "100001", "3.5",
-                                      "99999999999999999999"};
+    static const char *const bad[] = {"0",      "-3",  "abc",
+                                      "5x",     "",    " 4",
+                                      "100001", "3.5", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct h_proc *p = h_run(NULL, "sync", bad[i], NULL);
         h_expect_exit(p, 2);
@@ -160,10 +160,8 @@ static const struct h_test tests[] = {
     {&default_rounds, 3, "5 rounds by default, strictly alternating",
      "TELL_WAIT() after fork(), a wrong loop bound, or a child that falls "
      "through into the parent's code"},
-    {&argument, 2, "NLOOPS from the command line: 3 rounds",
-     "argv[1] ignored"},
-    {&one_round, 1, "NLOOPS 1: one line each",
-     "off-by-one loop bounds"},
+    {&argument, 2, "NLOOPS from the command line: 3 rounds", "argv[1] ignored"},
+    {&one_round, 1, "NLOOPS 1: one line each", "off-by-one loop bounds"},
     {&many_rounds, 3, "1000 rounds, every line in its turn",
      "a line printed after the turn passed, or lost"},
     {&flushes_each_line, 3, "each line is flushed before the turn passes",

@@ -70,8 +70,7 @@ static struct h_proc *reference(const char *dir)
 {
     struct h_proc *ls = dir != NULL ? h_run(NULL, LS, "-l", dir, NULL)
                                     : h_run(NULL, LS, "-l", NULL);
-    if (ls->timed_out || !WIFEXITED(ls->status) ||
-        WEXITSTATUS(ls->status) != 0)
+    if (ls->timed_out || !WIFEXITED(ls->status) || WEXITSTATUS(ls->status) != 0)
         h_fail("harness: %s failed: %s", ls->cmd,
                h_quote(ls->err, ls->err_len));
     return ls;
@@ -80,8 +79,7 @@ static struct h_proc *reference(const char *dir)
 /* p's stdout is what ls printed; on a mismatch, say where it starts. */
 static void expect_listing(const struct h_proc *p, const struct h_proc *ls)
 {
-    if (p->out_len == ls->out_len &&
-        memcmp(p->out, ls->out, ls->out_len) == 0)
+    if (p->out_len == ls->out_len && memcmp(p->out, ls->out, ls->out_len) == 0)
         return;
     size_t i = 0, line = 1, start = 0;
     while (i < p->out_len && i < ls->out_len && p->out[i] == ls->out[i]) {
@@ -218,8 +216,7 @@ START_TEST(pipefail_status)
 {
     /* ls fails with 2 (no such folder), "more" (here /bin/false) with 1:
      * more's status wins. */
-    const char *env[] = {path_with("ls", LS, "more", "/bin/false", NULL),
-                         NULL};
+    const char *env[] = {path_with("ls", LS, "more", "/bin/false", NULL), NULL};
     struct h_opts o = {.env = env};
     struct h_proc *p = h_run(&o, "mymore", "nothere", NULL);
     h_expect_exit(p, 1);

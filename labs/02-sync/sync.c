@@ -57,8 +57,8 @@ static int parse_nloops(const char *s)
         goto bad;
     return (int)n;
 bad:
-    warn_msg("NLOOPS must be a whole number from 1 to %d, not '%s'",
-             MAX_NLOOPS, s);
+    warn_msg("NLOOPS must be a whole number from 1 to %d, not '%s'", MAX_NLOOPS,
+             s);
     die_usage(USAGE);
 }
 

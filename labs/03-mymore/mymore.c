@@ -95,7 +95,7 @@ int main(int argc, char *argv[])
          * argument list ends with (char *)NULL.  If execlp returns, call
          * exec_failed("ls"). */
         (void)dir;
-        (void)exec_failed; /* you will need it */
+        (void)exec_failed;   /* you will need it */
         _exit(EXIT_SUCCESS); /* replace this */
         /* END TODO 3 */
     }
