@@ -221,7 +221,8 @@ static const struct h_test tests[] = {
     {&rounds_argument, 2, "mipc 6 takes six turns",
      "ROUNDS is ignored"},
     {&odd_rounds, 2, "an odd number of turns (5, 1) ends cleanly",
-     "the parent hands a turn to a child that has finished: SIGPIPE"},
+     "the turns go wrong for an odd count: one side waits for a turn "
+     "that never comes"},
     {&many_rounds, 2, "2000 turns, strictly alternating, in order",
      "lines not flushed before the turn passes: out of order in a file"},
     {&reaps_child, 1, "reaps its child", "no waitpid()"},

@@ -15,10 +15,16 @@
  *     malloc: 0x55d5a2f6a2a0 to 0x55d5a2f829e0
  *     shared memory: 0x7f8e2a1d5000 to 0x7f8e2a1ed6a0 (id 32782)
  *
- * With FIFO, the program then says "shm: ready" and waits, segment still
- * attached, until it reads end-of-file from FIFO: time to compare the
- * addresses with /proc/<pid>/maps and the segment with ipcs -m.  From a
- * second terminal, `: > FIFO` lets it go on.
+ * With FIFO (made with mkfifo), the program then opens it for reading,
+ * which blocks until another process opens it for writing, says "shm:
+ * ready" and waits, segment still attached, until every writer has closed
+ * the FIFO: time to compare the addresses with /proc/<pid>/maps and the
+ * segment with ipcs -m.
+ *
+ *     $ mkfifo go; ./shm go &      (shm prints its four lines)
+ *     $ exec 3> go                 (shm says "shm: ready")
+ *     $ cat /proc/$!/maps; ipcs -m
+ *     $ exec 3>&-                  (shm removes its segment and exits)
  *
  * Companion: none; ipcs -m shows the segment while it exists.
  *
@@ -63,14 +69,21 @@ static void remove_segment(void)
     /* END TODO 1 */
 }
 
-/* Block until path, a FIFO, reaches end-of-file: until every writer has
- * opened and closed it again.  open() itself blocks until a writer comes. */
-static void wait_for_eof(const char *path)
+/* Open the FIFO path for reading.  open() blocks until some process
+ * opens it for writing: from then on a read sees end-of-file only once
+ * every writer has closed it again. */
+static int open_fifo(const char *path)
 {
     int fd;
     while ((fd = open(path, O_RDONLY)) == -1)
         if (errno != EINTR)
             die("open %s", path);
+    return fd;
+}
+
+/* Read the FIFO fd (named path) until end-of-file, then close it. */
+static void wait_for_eof(int fd, const char *path)
+{
     char buf[256];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) != 0)
@@ -114,11 +127,14 @@ int main(int argc, char *argv[])
     /* END TODO 4 */
 
     if (fifo != NULL) {
-        /* stdout may be a file: flush, or "ready" is not there yet. */
+        /* Ready only once the FIFO is open: a writer that closes right
+         * after "ready" must not leave us blocked in open() for ever.
+         * stdout may be a file: flush, or "ready" is not there yet. */
+        int fd = open_fifo(fifo);
         printf("%s: ready\n", err_prog());
         if (fflush(stdout) == EOF)
             die("fflush stdout");
-        wait_for_eof(fifo);
+        wait_for_eof(fd, fifo);
     }
 
     remove_segment();
