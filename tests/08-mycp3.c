@@ -374,6 +374,30 @@ START_TEST(nonregular_source)
 }
 END_TEST
 
+START_TEST(unmappable_source)
+{
+    /* /proc/version says 0 bytes but has contents; a sysfs attribute
+     * says 4096 bytes and cannot be mapped (ENODEV), which shows only
+     * after DEST is open: that DEST must be removed. */
+    struct h_proc *p = h_run(NULL, "mycp3", "/proc/version", "out", NULL);
+    expect_error(p, "/proc/version", NULL);
+    expect_absent("out", p);
+    static const char *const sys[] = {
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+        "/sys/kernel/mm/transparent_hugepage/defrag", "/sys/power/state"};
+    for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++) {
+        struct stat st;
+        if (stat(sys[i], &st) == -1 || !S_ISREG(st.st_mode) ||
+            st.st_size == 0 || access(sys[i], R_OK) == -1)
+            continue;
+        p = h_run(NULL, "mycp3", sys[i], "out", NULL);
+        expect_error(p, sys[i], NULL);
+        expect_absent("out", p);
+        break;
+    }
+}
+END_TEST
+
 START_TEST(usage)
 {
     struct h_proc *p = h_run(NULL, "mycp3", NULL);
@@ -420,6 +444,9 @@ static const struct h_test tests[] = {
      "the message does not name the destination, or the wrong status"},
     {&nonregular_source, 2, "directory, FIFO, /dev/null: refused, no DEST",
      "copies nothing and says success, or blocks opening the FIFO"},
+    {&unmappable_source, 2, "/proc and sysfs sources: refused, no DEST left",
+     "st_size trusted (an empty copy reported as success), or a failed "
+     "copy's DEST left behind"},
     {&usage, 1, "wrong argument count: usage line and status 2",
      "no argument check"},
 };

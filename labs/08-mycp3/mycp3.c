@@ -120,8 +120,10 @@ int main(int argc, char *argv[])
 
     /* TODO 2: open SOURCE read-only, with O_NONBLOCK so that a FIFO does
      * not block the open, and fstat it.  Refuse anything but a regular
-     * file: "<prog>: <SOURCE>: not a regular file".  Nothing may be
-     * created before this step succeeds. */
+     * file: "<prog>: <SOURCE>: not a regular file".  Files of /proc say
+     * size 0 yet have contents: if a size-0 file still reads a byte,
+     * refuse it ("<prog>: <SOURCE>: size unknown, cannot map it").
+     * Nothing may be created before this step succeeds. */
     int sfd = -1;
     struct stat sst;
     memset(&sst, 0, sizeof sst);

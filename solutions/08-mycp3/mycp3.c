@@ -130,8 +130,10 @@ int main(int argc, char *argv[])
 
     /* TODO 2: open SOURCE read-only, with O_NONBLOCK so that a FIFO does
      * not block the open, and fstat it.  Refuse anything but a regular
-     * file: "<prog>: <SOURCE>: not a regular file".  Nothing may be
-     * created before this step succeeds. */
+     * file: "<prog>: <SOURCE>: not a regular file".  Files of /proc say
+     * size 0 yet have contents: if a size-0 file still reads a byte,
+     * refuse it ("<prog>: <SOURCE>: size unknown, cannot map it").
+     * Nothing may be created before this step succeeds. */
     int sfd = open(src, O_RDONLY | O_NONBLOCK);
     if (sfd == -1)
         die("open %s", src);
@@ -140,6 +142,12 @@ int main(int argc, char *argv[])
         die("fstat %s", src);
     if (!S_ISREG(sst.st_mode))
         die_msg("%s: not a regular file", src);
+    char probe;
+    ssize_t got = sst.st_size == 0 ? read(sfd, &probe, 1) : 0;
+    if (got == -1)
+        die("read %s", src);
+    if (got > 0)
+        die_msg("%s: size unknown, cannot map it", src);
     /* END TODO 2 */
 
     /* TODO 3: find the path to write with dest_path(), and refuse to copy
