@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 rounds=${ROUNDS:-5}
 make -s -C solutions/08-mycp3 >/dev/null
 mycp3=$(pwd)/solutions/08-mycp3/mycp3
-work=build/bench/mycp3
+work=$(pwd)/build/bench/mycp3
 rm -rf "$work"
 mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
