@@ -224,7 +224,8 @@ static void receive_request(int qid, struct h_proc *c, struct request *req)
 {
     memset(req, 0, sizeof *req);
     ssize_t n = rcv_within(qid, req, REQUEST_SIZE, -PRIO_MAX, H_TIMEOUT);
-    if (n == -1 && errno == E2BIG) {
+    int e = errno;
+    if (n == -1 && e == E2BIG) {
         h_kill(c, SIGKILL);
         h_fail("the client's request is bigger than REQUEST_SIZE = %zu "
                "bytes: msgsnd's size is the body only (sizeof "
@@ -236,7 +237,8 @@ static void receive_request(int qid, struct h_proc *c, struct request *req)
         h_wait(c, 0);
         h_fail("no request of type 1..9 came from the client (%s)\n"
                "  stderr: %s\n  command: %s",
-               strerror(errno), h_quote(c->err, c->err_len), c->cmd);
+               e == EAGAIN ? "none within the time limit" : strerror(e),
+               h_quote(c->err, c->err_len), c->cmd);
     }
     if ((size_t)n != REQUEST_SIZE)
         h_fail("the client's request has %zd bytes, want REQUEST_SIZE = "
@@ -353,13 +355,15 @@ START_TEST(priority_order)
         struct reply rep;
         ssize_t n = rcv_within(qid, &rep, REPLY_SIZE, REPLY_TYPE(900001 + i),
                                H_TIMEOUT);
+        int e = errno;
         if (n != (ssize_t)REPLY_SIZE) {
             h_kill(s, SIGKILL);
             h_wait(s, 0);
             h_fail("no reply of type REPLY_TYPE(%d) to request \"%s\" "
                    "(priority %d): %s\n  msgq1 stdout: %s\n  stderr: %s",
                    900001 + i, sent[i].text, sent[i].prio,
-                   n == -1 ? strerror(errno) : "wrong size",
+                   n == -1 && e == EAGAIN ? "none within the time limit"
+                   : n == -1 ? strerror(e) : "wrong size",
                    h_quote(s->out, s->out_len), h_quote(s->err, s->err_len));
         }
     }
@@ -458,7 +462,8 @@ START_TEST(reply_layout)
         h_fail("no reply of type REPLY_TYPE(900001) = %ld came for a "
                "request {mtype 4, pid 900001, \"abc\"}: %s\n"
                "  stdout: %s\n  stderr: %s",
-               REPLY_TYPE(900001), strerror(e), h_quote(s->out, s->out_len),
+               REPLY_TYPE(900001),
+               e == EAGAIN ? "none within the time limit" : strerror(e), h_quote(s->out, s->out_len),
                h_quote(s->err, s->err_len));
     }
     if ((size_t)n != REPLY_SIZE || rep.body.pid != 900001 ||
