@@ -19,6 +19,7 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -261,6 +262,17 @@ START_TEST(client_first)
     if (got[0] == got[1])
         h_fail("both clients got reply %u: each request is served once",
                got[0]);
+    /* The client that created the segment has gone; the server owns it
+     * now, so a later client must still find it. */
+    struct h_proc *d = h_run(NULL, "sipc2", "-t", "2", "later", NULL);
+    if (d->timed_out || !WIFEXITED(d->status) || WEXITSTATUS(d->status) != 0)
+        h_fail("a client started after the early ones finished should "
+               "find the server's segment; did the client that created it "
+               "remove it although a server had taken it?\n  stdout: %s\n"
+               "  stderr: %s\n  command: %s",
+               h_quote(d->out, d->out_len), h_quote(d->err, d->err_len),
+               d->cmd);
+    h_expect_stdout(d, reply_line(3, d->pid, "later"));
     stop_server(s, SIGTERM);
     expect_served(s, got[0], c[0]->pid, "early one");
     expect_served(s, got[1], c[1]->pid, "early two");
