@@ -97,7 +97,7 @@ for name in "${labs[@]}"; do
     KIT_PROG_DIR="$g/src/labs/$name" KIT_RUN_DIR="$g/run" KIT_TEST="$test" \
     KIT_RERUN="make grade LAB=${name%%-*}$sub" KIT_BUILD_LOG="$build_log" \
     KIT_JSON="$rec/results.jsonl" KIT_TSV="$rec/scores.tsv" \
-    KIT_JUNIT="$rec/junit.xml" \
+    KIT_JUNIT="$rec/junit.xml" KIT_SANDBOX_KEEP="$kit" \
         "${box[@]}" "$bin" >"$g/report.txt" 2>"$g/runner.log"
     [ $quiet -eq 1 ] || { grep '^sandbox:' "$g/runner.log" | sed 's/^/   /'; cat "$g/report.txt"; }
 done

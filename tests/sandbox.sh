@@ -2,6 +2,7 @@
 # sandbox.sh - run one lab's test runner in a box of its own.
 #
 # usage: tests/sandbox.sh [--pids N] -- COMMAND [ARG...]
+# KIT_SANDBOX_KEEP: folders under /tmp the command still needs inside.
 #
 # Where the machine allows it (root, or unprivileged user namespaces), the
 # command runs in new namespaces:
@@ -33,7 +34,22 @@ done
 if [ "${KIT_SANDBOX_STAGE:-}" = inside ]; then
     unset KIT_SANDBOX_STAGE
     mount -t tmpfs -o size=256m,mode=1777 ipckit-shm /dev/shm || exit 125
+    # Folders under /tmp the command needs (KIT_SANDBOX_KEEP, e.g. a kit
+    # cloned in /tmp) are carried over into the private /tmp: held on a
+    # bind mount while the new /tmp goes on, then moved into it.
+    keep=()
+    for k in ${KIT_SANDBOX_KEEP:-}; do
+        case $k in /tmp/*) keep+=("$k") ;; esac
+    done
+    for i in "${!keep[@]}"; do
+        mkdir -p "/dev/shm/.keep$i" && mount --bind "${keep[$i]}" "/dev/shm/.keep$i" || exit 125
+    done
     mount -t tmpfs -o size=256m,mode=1777 ipckit-tmp /tmp || exit 125
+    for i in "${!keep[@]}"; do
+        mkdir -p "${keep[$i]}" && mount --move "/dev/shm/.keep$i" "${keep[$i]}" &&
+            rmdir "/dev/shm/.keep$i" || exit 125
+    done
+    unset KIT_SANDBOX_KEEP
     exec "$@"
 fi
 

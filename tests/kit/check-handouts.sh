@@ -127,7 +127,7 @@ for lab in "${labs[@]}"; do
         [ -f "$c" ] || continue
         nsamples=$((nsamples + 1))
         k=${c%.cmd}
-        run="$tmp/run.$nsamples"
+        run="$tmp/run.$lab.$nsamples"
         mkdir -p "$run"
         for p in $(sed -n 's/^PROGS *= *//p' "solutions/$lab/Makefile"); do
             cp "solutions/$lab/$p" "$run/"
