@@ -134,7 +134,10 @@ for lab in "${labs[@]}"; do
 done
 
 echo "== buggy variants lose points on the tests that name them"
+# Graded VJOBS (default 2) at a time, then judged in order.
 : >"$b/caught"
+variants=()
+running=0
 for patch in tests/bugs/*/*.patch; do
     [ -f "$patch" ] || continue
     lab=$(basename "$(dirname "$patch")")
@@ -143,13 +146,22 @@ for patch in tests/bugs/*/*.patch; do
     v="$b/variants/$lab-$name"
     mkdir -p "$v"
     cp -r "solutions/$lab" "$v/"
-    if ! patch -s -p1 -d "$v/$lab" <"$patch" >"$b/patch.log" 2>&1; then
-        bad "$lab/$name: patch does not apply"; cat "$b/patch.log"; continue
+    if ! patch -s -p1 -d "$v/$lab" <"$patch" >"$v/patch.log" 2>&1; then
+        bad "$lab/$name: patch does not apply"; cat "$v/patch.log"; continue
     fi
+    variants+=("$patch")
     # Only the tests the header names need to run: each must fail.
     want=$(sed -n 's/^Caught-by: *//p' "$patch")
+    if [ "$running" -ge "${VJOBS:-2}" ]; then wait -n; running=$((running - 1)); fi
     tests/grade.sh --tree "$v" --lab "$lab" --tag "v-$lab-$name" --quiet \
-        --test "$(echo $want | tr ' ' ,)" --results "$v/results.json"
+        --test "$(echo $want | tr ' ' ,)" --results "$v/results.json" &
+    running=$((running + 1))
+done
+wait
+for patch in "${variants[@]}"; do
+    lab=$(basename "$(dirname "$patch")")
+    name=$(basename "$patch" .patch)
+    want=$(sed -n 's/^Caught-by: *//p' "$patch")
     tsv="build/grade/v-$lab-$name/scores.tsv"
     read -r s m < <(lab_score "$tsv" "$lab")
     missed=""
@@ -205,10 +217,41 @@ for lab in "${labs[@]}"; do
     else ok "$lab: skeleton = solution outside its $todos TODO regions"; fi
 done
 
-echo "== handouts"
-for lab in "${labs[@]}"; do
-    check "$lab has handouts/$lab.md" test -s "handouts/$lab.md"
-done
+echo "== handouts agree with the labs"
+# Steps match TODOs, named files exist, sample outputs are re-run.
+tests/kit/check-handouts.sh "${labs[@]}" >"$b/handouts.log" 2>&1
+cat "$b/handouts.log"
+passed=$((passed + $(grep -c '^ok' "$b/handouts.log")))
+failed=$((failed + $(grep -c '^FAIL' "$b/handouts.log")))
+if [ -z "${LABS:-}" ]; then
+    # The pages render, with their pictures, and every link resolves.
+    if tests/deps.sh docs >"$b/docs-deps.log" 2>&1 &&
+        handouts/render.sh "$kit/$b/html" >"$b/render.log" 2>&1; then
+        ok "make handouts: $(tail -1 "$b/render.log" | cut -d' ' -f2-5)"
+        tests/kit/check-handouts.sh --html "$b/html" 01-pipe >"$b/links.log" 2>&1
+        grep 'rendered pages' "$b/links.log"
+        grep -q '^FAIL rendered' "$b/links.log" && failed=$((failed + 1)) || passed=$((passed + 1))
+    else
+        bad "make handouts"; tail -5 "$b/render.log" "$b/docs-deps.log"
+    fi
+    # A deliberate disagreement must be caught: a changed sample output, a
+    # step naming a TODO that does not exist, a file that does not exist.
+    fake="$b/fake-kit"
+    rm -rf "$fake" && mkdir -p "$fake/handouts"
+    cp -r Makefile mk synclib labs solutions "$fake/"
+    for mutation in 's/^Hello, World!$/Hello, world!/' \
+        's/^### Step 2 (TODO 2)/### Step 2 (TODO 9)/' \
+        's/`pipe.c`/`pipe2.c`/'; do
+        sed "$mutation" handouts/01-pipe.md >"$fake/handouts/01-pipe.md"
+        if cmp -s handouts/01-pipe.md "$fake/handouts/01-pipe.md"; then
+            bad "handout mutation '$mutation' changed nothing (fix the test)"
+        elif tests/kit/check-handouts.sh --root "$fake" 01-pipe >"$b/mut.log" 2>&1; then
+            bad "a handout that disagrees with its lab ($mutation) passes the check"
+        else
+            ok "a handout that disagrees with its lab is caught: $(grep -m1 '^FAIL' "$b/mut.log" | cut -c6-90)"
+        fi
+    done
+fi
 
 [ -n "${LABS:-}" ] && { echo; echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
 
