@@ -29,7 +29,7 @@ TIMEOUT_SCALE ?= $(or $(CK_TIMEOUT_MULTIPLIER),1)
 export CK_TIMEOUT_MULTIPLIER := $(TIMEOUT_SCALE)
 
 .PHONY: all help deps grade test tests labs solutions clean batch bench \
-        gradescope dist-student handouts
+        gradescope dist-student handouts screenshot
 all: tests labs solutions
 
 help:
@@ -49,6 +49,7 @@ help:
 	@echo "                      or hidden tests"
 	@echo "make bench            benchmarks (mycp3 against cp, batch grading speed)"
 	@echo "make handouts         build/handouts/: every handout as an HTML page, with pictures"
+	@echo "make screenshot       build/handouts/01-pipe.png (PAGE=NN-topic for another; needs Chromium)"
 	@echo "make clean            remove everything built"
 
 deps:
@@ -73,6 +74,10 @@ batch: deps
 handouts:
 	@tests/deps.sh docs
 	@handouts/render.sh build/handouts
+
+# Optional: a PNG of one rendered page (needs Chromium), to look at.
+screenshot: handouts
+	@handouts/screenshot.sh build/handouts/$(or $(PAGE),01-pipe).html
 
 gradescope:
 	@tests/export/package.sh gradescope build/gradescope.zip

@@ -9,8 +9,9 @@
 # style.css and links.lua (x.md links become x.html).  Each page embeds
 # its pictures and style, so it can be opened or mailed on its own.
 set -euo pipefail
-cd "$(dirname "$0")"
-out=$(realpath -m "${1:-../build/handouts}")
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(realpath -m "${1:-$here/../build/handouts}")
+cd "$here"
 mkdir -p "$out/img"
 
 for tool in pandoc dot; do
@@ -43,7 +44,7 @@ for md in [0-9][0-9]-*.md; do
     name=$(basename "$md" .md)
     title=$(sed -n 's/^# //p' "$md" | head -1)
     pandoc "$md" --from markdown --to html5 --standalone --toc --toc-depth=2 \
-        --metadata pagetitle="$title" --metadata lang=en \
+        --shift-heading-level-by=-1 --metadata lang=en \
         --css style.css --lua-filter links.lua \
         --resource-path=".:$out" --self-contained \
         --output "$out/$name.html" 2> >(grep -v 'deprecated' >&2)
