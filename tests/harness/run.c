@@ -141,6 +141,14 @@ static _Noreturn void exec_child(const struct h_opts *o, const char *path,
     setrlimit(RLIMIT_FSIZE, &fsize);
     setrlimit(RLIMIT_CORE, &core);
     setrlimit(RLIMIT_CPU, &cpu);
+    /* Address space: 4 GiB unless KIT_AS_LIMIT_MB says otherwise (0: no
+     * limit, which AddressSanitizer builds need for their shadow memory). */
+    const char *as_mb = getenv("KIT_AS_LIMIT_MB");
+    long mb = as_mb != NULL && *as_mb ? strtol(as_mb, NULL, 10) : 4096;
+    if (mb > 0) {
+        struct rlimit as = {(rlim_t)mb << 20, (rlim_t)mb << 20};
+        setrlimit(RLIMIT_AS, &as);
+    }
 
     /* As another user, RLIMIT_NPROC binds (it never binds root): a fork
      * loop stops here, or at the sandbox's pids cgroup. */

@@ -95,7 +95,7 @@ if [ "${SKIP_SAN:-0}" != 1 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
     export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=98
     SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-        TIMEOUT_SCALE=3 CK_TIMEOUT_MULTIPLIER=3 \
+        TIMEOUT_SCALE=3 CK_TIMEOUT_MULTIPLIER=3 KIT_AS_LIMIT_MB=0 \
         tests/grade.sh --tree solutions --tag "san$tagx" --quiet --results "$b/san.json" \
         --lab "$labsel"
     unset ASAN_OPTIONS UBSAN_OPTIONS
@@ -109,7 +109,7 @@ fi
 if [ "${VALGRIND:-0}" = 1 ]; then
     echo "== solutions under valgrind"
     KIT_WRAP="valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite --trace-children=no" \
-        CK_TIMEOUT_MULTIPLIER=10 \
+        CK_TIMEOUT_MULTIPLIER=10 KIT_AS_LIMIT_MB=0 \
         tests/grade.sh --tree solutions --tag "valgrind$tagx" --quiet --results "$b/vg.json" \
         --lab "$labsel"
     for lab in "${labs[@]}"; do
