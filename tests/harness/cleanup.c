@@ -87,6 +87,22 @@ static void describe(char *what, size_t n, const char *kind, long key)
                  used ? ", " : "", kind, (unsigned long)key & 0xffffffffUL);
 }
 
+/* The ftok bases of the directories under the work directory. */
+enum { MAX_BASES = 64 };
+static key_t bases[MAX_BASES];
+static int nbases;
+
+static int add_base(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    key_t k;
+    if (flag == FTW_D && nbases < MAX_BASES && (k = ftok(path, 1)) != -1)
+        bases[nbases++] = k;
+    return 0;
+}
+
 bool h_ipc_leftovers(const char *workdir, const char *iodir, bool remove,
                      char *what, size_t n)
 {
@@ -96,8 +112,11 @@ bool h_ipc_leftovers(const char *workdir, const char *iodir, bool remove,
                  {"/proc/sysvipc/shm", "shared memory segment"},
                  {"/proc/sysvipc/sem", "semaphore set"}};
     what[0] = '\0';
-    /* ftok keys all share the low 24 bits for one path. */
-    key_t base = ftok(workdir, 1);
+    /* ftok keys all share the low 24 bits for one path: collect them for
+     * the work directory and every directory a test made inside it (a
+     * second "student" in a subdirectory). */
+    nbases = 0;
+    nftw(workdir, add_base, 16, FTW_PHYS);
     bool found = false;
     for (size_t k = 0; k < 3; k++) {
         FILE *f = fopen(kinds[k].file, "r");
@@ -114,9 +133,10 @@ bool h_ipc_leftovers(const char *workdir, const char *iodir, bool remove,
                              &size, &cpid);
             if (got < 2)
                 continue;
-            bool ours = base != -1 && key != 0 &&
-                        ((unsigned long)key & 0xffffffUL) ==
-                            ((unsigned long)base & 0xffffffUL);
+            bool ours = false;
+            for (int b = 0; b < nbases && key != 0; b++)
+                ours = ours || ((unsigned long)key & 0xffffffUL) ==
+                                   ((unsigned long)bases[b] & 0xffffffUL);
             if (!ours && k == 1 && got == 5)
                 ours = pid_listed(iodir, cpid);
             if (!ours)
