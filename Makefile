@@ -11,7 +11,7 @@ TESTSRC   := $(sort $(wildcard tests/[0-9][0-9]-*.c))
 TESTBINS  := $(patsubst tests/%.c,build/tests/%,$(TESTSRC))
 HARNESS   := $(patsubst tests/harness/%.c,build/tests/harness/%.o,\
                $(wildcard tests/harness/*.c))
-LIBSRC    := synclib/synclib.c synclib/err.c
+LIBSRC    := synclib/synclib.c synclib/err.c synclib/ipcname.c
 LIBOBJS   := $(patsubst synclib/%.c,build/tests/lib/%.o,$(LIBSRC))
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)

@@ -9,7 +9,8 @@
 #   ipc    System V objects and POSIX message queues are private to the box
 #          and vanish with it;
 #   mount  a private tmpfs on /dev/shm (POSIX shared memory, named
-#          semaphores) and on /tmp;
+#          semaphores) and on /tmp, and the box's message queues mounted
+#          at /tmp/.ipckit-mqueue (KIT_MQUEUE_DIR) for the harness to list;
 #   pid    the box's first process is its init: when it exits, the kernel
 #          kills every process left inside, daemons that called setsid()
 #          included.
@@ -50,6 +51,12 @@ if [ "${KIT_SANDBOX_STAGE:-}" = inside ]; then
             rmdir "/dev/shm/.keep$i" || exit 125
     done
     unset KIT_SANDBOX_KEEP
+    # The box's POSIX message queues, listed for the harness's clean-up
+    # (the mqueue file system shows the queues of the mounting ipc
+    # namespace).
+    if mkdir -p /tmp/.ipckit-mqueue && mount -t mqueue ipckit-mq /tmp/.ipckit-mqueue 2>/dev/null; then
+        export KIT_MQUEUE_DIR=/tmp/.ipckit-mqueue
+    fi
     exec "$@"
 fi
 

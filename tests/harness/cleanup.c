@@ -10,7 +10,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <mqueue.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -87,20 +89,110 @@ static void describe(char *what, size_t n, const char *kind, long key)
                  used ? ", " : "", kind, (unsigned long)key & 0xffffffffUL);
 }
 
-/* The ftok bases of the directories under the work directory. */
+/* The directories under the work directory: their ftok bases, and the
+ * "-<dev>-<ino>" ending of POSIX names made there (synclib/ipcname.h). */
 enum { MAX_BASES = 64 };
 static key_t bases[MAX_BASES];
+static char endings[MAX_BASES][48];
 static int nbases;
 
 static int add_base(const char *path, const struct stat *st, int flag,
                     struct FTW *ftw)
 {
-    (void)st;
     (void)ftw;
     key_t k;
-    if (flag == FTW_D && nbases < MAX_BASES && (k = ftok(path, 1)) != -1)
+    if (flag == FTW_D && nbases < MAX_BASES && (k = ftok(path, 1)) != -1) {
+        snprintf(endings[nbases], sizeof endings[0], "-%lx-%lx",
+                 (unsigned long)st->st_dev, (unsigned long)st->st_ino);
         bases[nbases++] = k;
+    }
     return 0;
+}
+
+static void describe_name(char *what, size_t n, const char *kind,
+                          const char *name)
+{
+    size_t used = strlen(what);
+    if (used + 40 < n)
+        snprintf(what + used, n - used, "%s%s /%s", used ? ", " : "", kind,
+                 name);
+}
+
+/* Is name (a file in /dev/shm or the mqueue file system) a kit name made
+ * in one of the base directories? */
+static bool our_name(const char *name)
+{
+    const char *p = name;
+    if (strncmp(p, "sem.", 4) == 0)
+        p += 4;
+    if (strncmp(p, "ipckit-", 7) != 0)
+        return false;
+    size_t len = strlen(p);
+    for (int b = 0; b < nbases; b++) {
+        size_t e = strlen(endings[b]);
+        if (len > e && strcmp(p + len - e, endings[b]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* POSIX objects: /dev/shm (shared memory, named semaphores) and the
+ * message queue file system, where it is mounted (KIT_MQUEUE_DIR, which
+ * the sandbox sets, or /dev/mqueue).  Where queues cannot be listed, the
+ * names the test asked h_ipc_name() for are tried one by one. */
+static bool posix_leftovers(const char *iodir, bool remove, char *what,
+                            size_t n)
+{
+    bool found = false;
+    const char *mqdir = getenv("KIT_MQUEUE_DIR");
+    if (mqdir == NULL || *mqdir == '\0')
+        mqdir = "/dev/mqueue";
+    const char *dirs[] = {"/dev/shm", mqdir};
+    bool listed_mq = false;
+    for (int i = 0; i < 2; i++) {
+        DIR *d = opendir(dirs[i]);
+        if (d == NULL)
+            continue;
+        if (i == 1)
+            listed_mq = true;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (!our_name(e->d_name))
+                continue;
+            found = true;
+            describe_name(what, n,
+                          i == 1 ? "POSIX message queue"
+                          : strncmp(e->d_name, "sem.", 4) == 0
+                              ? "POSIX named semaphore"
+                              : "POSIX shared memory",
+                          i == 1 || strncmp(e->d_name, "sem.", 4) != 0
+                              ? e->d_name
+                              : e->d_name + 4);
+            if (remove)
+                (void)unlinkat(dirfd(d), e->d_name, 0);
+        }
+        closedir(d);
+    }
+    if (listed_mq)
+        return found;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/names", iodir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return found;
+    char name[256];
+    while (fscanf(f, "%255s", name) == 1) {
+        mqd_t q = mq_open(name, O_RDONLY | O_NONBLOCK);
+        if (q == (mqd_t)-1)
+            continue;
+        mq_close(q);
+        found = true;
+        describe_name(what, n, "POSIX message queue", name + 1);
+        if (remove)
+            (void)mq_unlink(name);
+    }
+    fclose(f);
+    return found;
 }
 
 bool h_ipc_leftovers(const char *workdir, const char *iodir, bool remove,
@@ -154,7 +246,34 @@ bool h_ipc_leftovers(const char *workdir, const char *iodir, bool remove,
         }
         fclose(f);
     }
+    if (posix_leftovers(iodir, remove, what, n))
+        found = true;
     return found;
+}
+
+const char *h_ipc_name(const char *tag)
+{
+    static char ring[4][128];
+    static int next;
+    char *buf = ring[next++ % 4];
+    struct stat st;
+    if (stat(h_workdir(), &st) == -1)
+        h_fail("harness: stat %s: %s", h_workdir(), strerror(errno));
+    uid_t uid = h_run_uid(NULL);
+    if (uid == (uid_t)-1)
+        uid = getuid();
+    snprintf(buf, sizeof ring[0], "/ipckit-%s-%lu-%lx-%lx", tag,
+             (unsigned long)uid, (unsigned long)st.st_dev,
+             (unsigned long)st.st_ino);
+    /* Remembered, so clean-up can find a queue it cannot list. */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/names", h_iodir());
+    FILE *f = fopen(path, "a");
+    if (f != NULL) {
+        fprintf(f, "%s\n", buf);
+        fclose(f);
+    }
+    return buf;
 }
 
 const char *h_cleanup(const char *workdir, const char *iodir)

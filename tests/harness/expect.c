@@ -204,9 +204,9 @@ void h_expect_no_ipc(void)
 {
     char what[512];
     if (h_ipc_leftovers(h_workdir(), h_iodir(), false, what, sizeof what))
-        h_fail("System V objects were left behind: %s; the program that "
-               "creates an object must remove it (IPC_RMID) on every exit "
-               "path",
+        h_fail("IPC objects were left behind: %s; the program that "
+               "creates an object must remove it (IPC_RMID, shm_unlink, "
+               "sem_unlink, mq_unlink) on every exit path",
                what);
 }
 

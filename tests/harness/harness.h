@@ -152,7 +152,7 @@ void h_expect_reaped(const struct h_proc *p);
 /* No FIFO or socket is left in dir (NULL: the work directory). */
 void h_expect_no_fifos(const char *dir);
 /* No System V object keyed on the work directory or created by a program
- * of this test is left. */
+ * of this test is left, and no POSIX object named for it (h_ipc_name). */
 void h_expect_no_ipc(void);
 
 /* Fail with a formatted message (the command is not added). */
@@ -164,6 +164,10 @@ double h_scale(double secs);         /* secs * CK_TIMEOUT_MULTIPLIER */
 const char *h_workdir(void);         /* this test's empty working directory */
 const char *h_path(const char *name);   /* workdir/name (a static ring) */
 const char *h_prog(const char *name);   /* the lab's built program */
+/* The POSIX IPC name ("/ipckit-tag-uid-dev-ino") a program of the lab gets
+ * from synclib's ipc_name(tag) when run in the work directory (static
+ * ring). */
+const char *h_ipc_name(const char *tag);
 void h_write_file(const char *path, const void *data, size_t len);
 char *h_read_file(const char *path, size_t *len); /* NULL if missing */
 /* Printable, escaped, truncated copy of data for messages (static ring). */
