@@ -14,7 +14,8 @@
 #   - nothing (System V object, /dev/shm file, FIFO, process) is left over.
 # Ends with "N passed, N failed" and a non-zero status on any failure.
 #
-# Environment: REPEAT (default 3) solution gradings; SKIP_SAN=1 and
+# Environment: REPEAT (default 3) solution gradings; GJOBS (default 2)
+# gradings at a time; SKIP_SAN=1 and
 # SKIP_CLANG=1 skip those steps; VALGRIND=1 adds a valgrind grading;
 # LABS="04-fifo 05-msgq" tests only those labs (and skips the machine-wide
 # leftover check, which other runs may disturb).
@@ -75,69 +76,40 @@ fi
 echo "== synclib"
 logged "synclib unit tests" "$b/synclib.log" build/tests/synclib
 
-echo "== solutions get full marks (${REPEAT:-3} runs)"
+# Every grading (solutions REPEAT times, sanitizers, skeletons, each
+# variant on the tests its header names) goes into one pool of GJOBS
+# (default 2) concurrent jobs; the verdicts are given afterwards, in order.
+# Running them side by side is also a stress test of its own: the labs'
+# concurrency tests must hold while the machine is busy.
+running=0
+grade_bg() { # grade_bg [ENV=VALUE...] -- grade.sh ARGS...
+    local envs=()
+    while [ "$1" != -- ]; do envs+=("$1"); shift; done
+    shift
+    if [ "$running" -ge "${GJOBS:-${VJOBS:-2}}" ]; then wait -n; running=$((running - 1)); fi
+    env "${envs[@]}" tests/grade.sh "$@" --quiet &
+    running=$((running + 1))
+}
+t_grade=$(date +%s)
+echo "== grading solutions (${REPEAT:-3} runs), sanitizer build, skeletons, variants (${GJOBS:-${VJOBS:-2}} at a time)"
 for i in $(seq 1 "${REPEAT:-3}"); do
-    tests/grade.sh --tree solutions --tag "sol$i$tagx" --quiet --results "$b/sol$i.json" \
-        --lab "$labsel"
-    for lab in "${labs[@]}"; do
-        read -r s m < <(lab_score "build/grade/sol$i$tagx/scores.tsv" "$lab")
-        if [ "$m" -gt 0 ] && [ "$s" = "$m" ]; then
-            ok "run $i: solutions/$lab scores $s/$m"
-        else
-            bad "run $i: solutions/$lab scores $s/$m"
-            cat "build/grade/sol$i$tagx/$lab/report.txt"
-        fi
-    done
+    grade_bg -- --tree solutions --tag "sol$i$tagx" --results "$b/sol$i.json" --lab "$labsel"
 done
-
 if [ "${SKIP_SAN:-0}" != 1 ]; then
-    echo "== solutions under AddressSanitizer + UndefinedBehaviorSanitizer"
-    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
-    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=98
-    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-        TIMEOUT_SCALE=3 CK_TIMEOUT_MULTIPLIER=3 KIT_AS_LIMIT_MB=0 \
-        tests/grade.sh --tree solutions --tag "san$tagx" --quiet --results "$b/san.json" \
-        --lab "$labsel"
-    unset ASAN_OPTIONS UBSAN_OPTIONS
-    for lab in "${labs[@]}"; do
-        read -r s m < <(lab_score build/grade/san$tagx/scores.tsv "$lab")
-        if [ "$s" = "$m" ]; then ok "sanitizers: solutions/$lab scores $s/$m"
-        else bad "sanitizers: solutions/$lab scores $s/$m"; cat "build/grade/san$tagx/$lab/report.txt"; fi
-    done
+    grade_bg ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=98 \
+        SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+        TIMEOUT_SCALE=3 CK_TIMEOUT_MULTIPLIER=3 KIT_AS_LIMIT_MB=0 -- \
+        --tree solutions --tag "san$tagx" --results "$b/san.json" --lab "$labsel"
 fi
-
 if [ "${VALGRIND:-0}" = 1 ]; then
-    echo "== solutions under valgrind"
-    KIT_WRAP="valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite --trace-children=no" \
-        CK_TIMEOUT_MULTIPLIER=10 KIT_AS_LIMIT_MB=0 \
-        tests/grade.sh --tree solutions --tag "valgrind$tagx" --quiet --results "$b/vg.json" \
-        --lab "$labsel"
-    for lab in "${labs[@]}"; do
-        read -r s m < <(lab_score build/grade/valgrind$tagx/scores.tsv "$lab")
-        if [ "$s" = "$m" ]; then ok "valgrind: solutions/$lab scores $s/$m"
-        else bad "valgrind: solutions/$lab scores $s/$m"; cat "build/grade/valgrind$tagx/$lab/report.txt"; fi
-    done
+    grade_bg KIT_WRAP="valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite --trace-children=no" \
+        CK_TIMEOUT_MULTIPLIER=10 KIT_AS_LIMIT_MB=0 -- \
+        --tree solutions --tag "valgrind$tagx" --results "$b/vg.json" --lab "$labsel"
 fi
-
-echo "== skeletons lose points"
-tests/grade.sh --tree labs --tag "skeletons$tagx" --quiet --results "$b/skel.json" \
-    --lab "$labsel"
-for lab in "${labs[@]}"; do
-    read -r s m < <(lab_score build/grade/skeletons$tagx/scores.tsv "$lab")
-    if grep -q "did not compile" "build/grade/skeletons$tagx/$lab/report.txt"; then
-        bad "labs/$lab does not compile"; cat "build/grade/skeletons$tagx/$lab/report.txt"
-    elif [ "$m" -gt 0 ] && [ "$s" -lt "$m" ]; then
-        ok "labs/$lab compiles and scores $s/$m"
-    else
-        bad "labs/$lab scores $s/$m (a skeleton must lose points)"
-    fi
-done
-
-echo "== buggy variants lose points on the tests that name them"
-# Graded VJOBS (default 2) at a time, then judged in order.
+grade_bg -- --tree labs --tag "skeletons$tagx" --results "$b/skel.json" --lab "$labsel"
 : >"$b/caught"
 variants=()
-running=0
 for patch in tests/bugs/*/*.patch; do
     [ -f "$patch" ] || continue
     lab=$(basename "$(dirname "$patch")")
@@ -152,12 +124,56 @@ for patch in tests/bugs/*/*.patch; do
     variants+=("$patch")
     # Only the tests the header names need to run: each must fail.
     want=$(sed -n 's/^Caught-by: *//p' "$patch")
-    if [ "$running" -ge "${VJOBS:-2}" ]; then wait -n; running=$((running - 1)); fi
-    tests/grade.sh --tree "$v" --lab "$lab" --tag "v-$lab-$name" --quiet \
-        --test "$(echo $want | tr ' ' ,)" --results "$v/results.json" &
-    running=$((running + 1))
+    grade_bg -- --tree "$v" --lab "$lab" --tag "v-$lab-$name" \
+        --test "$(echo $want | tr ' ' ,)" --results "$v/results.json"
 done
 wait
+echo "   (all gradings took $(($(date +%s) - t_grade)) s)"
+
+echo "== solutions get full marks (${REPEAT:-3} runs)"
+for i in $(seq 1 "${REPEAT:-3}"); do
+    for lab in "${labs[@]}"; do
+        read -r s m < <(lab_score "build/grade/sol$i$tagx/scores.tsv" "$lab")
+        if [ "$m" -gt 0 ] && [ "$s" = "$m" ]; then
+            ok "run $i: solutions/$lab scores $s/$m"
+        else
+            bad "run $i: solutions/$lab scores $s/$m"
+            cat "build/grade/sol$i$tagx/$lab/report.txt"
+        fi
+    done
+done
+
+if [ "${SKIP_SAN:-0}" != 1 ]; then
+    echo "== solutions under AddressSanitizer + UndefinedBehaviorSanitizer"
+    for lab in "${labs[@]}"; do
+        read -r s m < <(lab_score build/grade/san$tagx/scores.tsv "$lab")
+        if [ "$s" = "$m" ]; then ok "sanitizers: solutions/$lab scores $s/$m"
+        else bad "sanitizers: solutions/$lab scores $s/$m"; cat "build/grade/san$tagx/$lab/report.txt"; fi
+    done
+fi
+
+if [ "${VALGRIND:-0}" = 1 ]; then
+    echo "== solutions under valgrind"
+    for lab in "${labs[@]}"; do
+        read -r s m < <(lab_score build/grade/valgrind$tagx/scores.tsv "$lab")
+        if [ "$s" = "$m" ]; then ok "valgrind: solutions/$lab scores $s/$m"
+        else bad "valgrind: solutions/$lab scores $s/$m"; cat "build/grade/valgrind$tagx/$lab/report.txt"; fi
+    done
+fi
+
+echo "== skeletons lose points"
+for lab in "${labs[@]}"; do
+    read -r s m < <(lab_score build/grade/skeletons$tagx/scores.tsv "$lab")
+    if grep -q "did not compile" "build/grade/skeletons$tagx/$lab/report.txt"; then
+        bad "labs/$lab does not compile"; cat "build/grade/skeletons$tagx/$lab/report.txt"
+    elif [ "$m" -gt 0 ] && [ "$s" -lt "$m" ]; then
+        ok "labs/$lab compiles and scores $s/$m"
+    else
+        bad "labs/$lab scores $s/$m (a skeleton must lose points)"
+    fi
+done
+
+echo "== buggy variants lose points on the tests that name them"
 for patch in "${variants[@]}"; do
     lab=$(basename "$(dirname "$patch")")
     name=$(basename "$patch" .patch)
