@@ -47,7 +47,8 @@ help:
 	@echo "make gradescope       build/gradescope.zip, a Gradescope autograder"
 	@echo "make dist-student     build/ipckit-student.tar.gz: the kit without solutions"
 	@echo "                      or hidden tests"
-	@echo "make bench            benchmarks (mycp3 against cp, batch grading speed)"
+	@echo "make bench            benchmarks: mycp3 against cp, IPC costs (ipcbench),"
+	@echo "                      batch grading speed; BENCH=ipcbench runs one"
 	@echo "make handouts         build/handouts/: every handout as an HTML page, with pictures"
 	@echo "make screenshot       build/handouts/01-pipe.png (PAGE=NN-topic for another; needs Chromium)"
 	@echo "make clean            remove everything built"
@@ -87,7 +88,9 @@ dist-student:
 
 bench: deps
 	@$(MAKE) --no-print-directory -s tests
-	@for b in tests/bench/*.sh; do echo "== $$b"; $$b || exit 1; done
+	@tests/deps.sh bench
+	@for b in $(if $(BENCH),$(addprefix tests/bench/,$(addsuffix .sh,$(BENCH))),tests/bench/*.sh); do \
+	    echo "== $$b"; $$b || exit 1; done
 
 labs solutions:
 	@for l in $(LABS); do $(MAKE) --no-print-directory -C $@/$$l || exit 1; done

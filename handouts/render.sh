@@ -5,7 +5,9 @@
 # usage: handouts/render.sh [OUTPUT]      (default build/handouts)
 #
 # Sources: handouts/NN-topic.md (the handouts), handouts/diagrams/*.dot
-# (one picture each, referred to in a handout as ![alt](img/NAME.svg)),
+# (Graphviz) and *.gp (gnuplot scripts that read the measured data beside
+# them and write SVG to stdout): one picture each, referred to in a
+# handout as ![alt](img/NAME.svg);
 # style.css and links.lua (x.md links become x.html).  Each page embeds
 # its pictures and style, so it can be opened or mailed on its own.
 set -euo pipefail
@@ -23,6 +25,14 @@ done
 
 for src in diagrams/*.dot; do
     dot -Tsvg "$src" -o "$out/img/$(basename "$src" .dot).svg"
+done
+for src in diagrams/*.gp; do
+    [ -f "$src" ] || continue
+    command -v gnuplot >/dev/null || {
+        echo "render: gnuplot is missing; run: ../tests/deps.sh bench" >&2
+        exit 1
+    }
+    (cd diagrams && gnuplot "$(basename "$src")") >"$out/img/$(basename "$src" .gp).svg"
 done
 
 # One line per lab for the index: its title and the paragraph under it.

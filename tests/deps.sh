@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - make sure what the grader needs is installed: Check (the test
 # framework), pkg-config (to find it) and patch (for the buggy variants);
-# with "docs", also pandoc and Graphviz (make handouts); with "bench",
-# gnuplot (make bench draws its plots with it).  Installs them with
+# with "docs", also pandoc, Graphviz and gnuplot (make handouts draws the
+# diagrams and the measured plots); with "bench", gnuplot (make bench).  Installs them with
 # apt-get as root, or through sudo; otherwise prints the one command to run
 # and fails.
 set -euo pipefail
@@ -15,7 +15,7 @@ if [ "${1:-}" = docs ]; then
     command -v pandoc >/dev/null || missing+=(pandoc)
     command -v dot >/dev/null || missing+=(graphviz)
 fi
-if [ "${1:-}" = bench ]; then
+if [ "${1:-}" = docs ] || [ "${1:-}" = bench ]; then
     command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -11,7 +11,7 @@
 #     together).  <!-- output, numbers vary: COMMAND --> compares with every
 #     run of digits replaced by '#';
 #   - every picture ![alt](img/NAME.svg) has alt text and a source
-#     handouts/diagrams/NAME.dot;
+#     handouts/diagrams/NAME.dot (Graphviz) or NAME.gp (gnuplot);
 # and, given rendered pages (--html DIR), every internal link resolves.
 #
 # usage: tests/kit/check-handouts.sh [--root KIT] [--html DIR] [LAB...]
@@ -160,7 +160,8 @@ for lab in "${labs[@]}"; do
         alt=$(sed -E 's/^!\[([^]]*)\].*/\1/' <<<"$ref")
         name=$(sed -E 's/.*\(img\/([A-Za-z0-9_-]+)\.svg\).*/\1/' <<<"$ref")
         [ -n "$alt" ] || pbad="$pbad no-alt:$name"
-        [ -f "handouts/diagrams/$name.dot" ] || pbad="$pbad no-source:$name"
+        [ -f "handouts/diagrams/$name.dot" ] || [ -f "handouts/diagrams/$name.gp" ] ||
+            pbad="$pbad no-source:$name"
     done < <(grep -oE '!\[[^]]*\]\([^)]*\)' "$md")
     if [ -n "$pbad" ]; then bad "$lab: pictures:$pbad"
     elif [ $pics -eq 0 ]; then bad "$lab: the handout has no picture"
