@@ -276,12 +276,31 @@ const char *h_ipc_name(const char *tag)
     return buf;
 }
 
+/* Kill the process groups of the programs the test started (each is the
+ * leader of its own): what Check's kill of the test's group no longer
+ * reaches.  A pid is not reused while a group still carries its number. */
+static int kill_groups(const char *iodir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/pids", iodir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    int killed = 0;
+    long pid;
+    while (fscanf(f, "%ld", &pid) == 1)
+        if (pid > 1 && kill(-(pid_t)pid, SIGKILL) == 0)
+            killed++;
+    fclose(f);
+    return killed;
+}
+
 const char *h_cleanup(const char *workdir, const char *iodir)
 {
     static char what[1024];
     char ipc[700];
     what[0] = '\0';
-    int strays = kill_strays(workdir);
+    int strays = kill_groups(iodir) + kill_strays(workdir);
     if (strays > 0)
         snprintf(what, sizeof what, "%d stray process%s", strays,
                  strays == 1 ? "" : "es");

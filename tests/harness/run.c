@@ -121,6 +121,10 @@ static _Noreturn void exec_child(const struct h_opts *o, const char *path,
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
     prctl(PR_SET_CHILD_SUBREAPER, 0);
+    /* A process group of its own (the parent sets it too, so there is no
+     * window): at its time limit the program and everything it forked go
+     * with one kill(-pid), which also stops a fork loop in its tracks. */
+    setpgid(0, 0);
 
     int in = open(in_path != NULL ? in_path : "/dev/null", O_RDONLY);
     int out = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -267,6 +271,7 @@ struct h_proc *h_startv(const struct h_opts *o, const char *prog,
         h_fail("harness: fork: %s", strerror(errno));
     if (pid == 0)
         exec_child(o, path, argv, in, p);
+    (void)setpgid(pid, pid); /* EACCES once it has exec'd: it did it */
     p->pid = pid;
     p->secs = now(); /* start time until it ends */
     procs[nprocs++] = p;
@@ -342,8 +347,13 @@ static int reap_strangers(double deadline)
         bool any = false;
         for (int i = 0; i < n; i++) {
             int st;
-            if (late)
+            if (late) {
+                /* Its whole group at once, unless that is ours. */
+                pid_t g = getpgid(pids[i]);
+                if (g > 0 && g != getpgrp())
+                    kill(-g, SIGKILL);
                 kill(pids[i], SIGKILL);
+            }
             if (waitpid(pids[i], &st, late ? 0 : WNOHANG) == pids[i]) {
                 count++;
                 any = true;
@@ -402,6 +412,7 @@ bool h_wait(struct h_proc *p, double timeout)
             h_fail("harness: waitpid %ld: %s", (long)p->pid, strerror(errno));
         if (!await_sigchld(deadline)) {
             p->timed_out = true;
+            kill(-p->pid, SIGKILL);
             kill(p->pid, SIGKILL);
             if (waitpid(p->pid, &st, 0) == p->pid)
                 finish(p, st);
