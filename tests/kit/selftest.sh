@@ -52,6 +52,7 @@ labsel=$(echo "${LABS:-}" | tr ' ' ,)
 snapshot() {
     { ipcs -q; ipcs -m; ipcs -s; } 2>/dev/null | awk '$1 ~ /^0x/ {print $1, $2}' | sort
     ls /dev/shm 2>/dev/null | sed 's/^/shm /'
+    ls /dev/mqueue 2>/dev/null | sed 's/^/mq /'
 }
 snapshot >"$b/before"
 
@@ -355,8 +356,8 @@ for patch in tests/adversarial/*.patch; do
     else ok "$name: graded $s/$m in ${secs}s${want:+, fails $want}"; fi
 done
 check "adversaries changed no file of the kit" test "$sum_before" = "$(kitsum)"
-check "no adversary's FIFO or /dev/shm file left" \
-    test ! -e /tmp/ipckit-adversary-fifo -a ! -e /dev/shm/ipckit-adversary
+check "no adversary's FIFO, /dev/shm file or POSIX object left" \
+    bash -c '! ls /tmp/ipckit-adversary-fifo /dev/shm/ipckit-adversary /dev/shm/*ipckit-adv-* /dev/mqueue/ipckit-adv-* 2>/dev/null | grep -q .'
 
 echo "== nothing left behind"
 snapshot >"$b/after"
