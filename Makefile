@@ -38,6 +38,7 @@ help:
 	@echo "    SUBMISSION=DIR    ... grade another copy of the labs/ tree"
 	@echo "    RESULTS=FILE      ... write Gradescope-style results.json there"
 	@echo "    TIMEOUT_SCALE=N   ... multiply every time limit by N (slow machine, valgrind)"
+	@echo "    JOBS=N            ... N labs at a time (default: the number of CPUs)"
 	@echo "make test             the kit's own tests (solutions full marks, skeletons and"
 	@echo "                      buggy variants lose points, synclib, drift, leftovers)"
 	@echo "make                  build labs/, solutions/ and the test programs"
@@ -59,7 +60,7 @@ deps:
 grade: deps
 	@$(MAKE) --no-print-directory -s tests
 	@tests/grade.sh --tree "$(SUBMISSION)" --lab "$(LAB)" --test "$(TEST)" \
-	    --results "$(RESULTS)"
+	    --results "$(RESULTS)" --jobs "$(JOBS)"
 
 test: deps
 	@$(MAKE) --no-print-directory -s tests

@@ -5,7 +5,7 @@
 #
 # usage: tests/grade.sh [--tree DIR] [--lab NN[,NN]] [--test NAME[,NAME]]
 #                       [--results FILE] [--junit FILE] [--tag NAME]
-#                       [--quiet] [--no-sandbox]
+#                       [--quiet] [--no-sandbox] [--jobs N]
 #
 # Only the files a student may edit (the lab's test program lists them) are
 # taken from DIR; Makefiles, synclib and tests always come from the kit, so
@@ -14,6 +14,9 @@
 # The scores come from the test programs' own records, written to a folder
 # only the grader can reach, never from anything a student's program prints.
 #
+# --jobs N (or KIT_GRADE_JOBS) grades N labs at a time (default 1); the
+# report and the records keep the labs' order.
+#
 # Each lab's tests run in tests/sandbox.sh (private IPC, /dev/shm, /tmp and
 # PID namespaces where the machine allows).  Set KIT_RUN_AS=nobody to run
 # the student's programs as that user when grading as root.
@@ -21,7 +24,7 @@ set -uo pipefail
 
 kit=$(cd "$(dirname "$0")/.." && pwd)
 tree=labs lab="" test="" results=build/results.json junit="" tag="" quiet=0
-sandbox=1
+sandbox=1 jobs=${KIT_GRADE_JOBS:-1}
 while [ $# -gt 0 ]; do
     case $1 in
     --tree) tree=$2; shift 2 ;;
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
     --junit) junit=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
     --quiet) quiet=1; shift ;;
+    --jobs) jobs=$2; shift 2 ;;
     --no-sandbox) sandbox=0; shift ;;
     *) sed -n '5,8p' "$0" >&2; exit 2 ;;
     esac
@@ -73,15 +77,18 @@ box=()
 sub=""
 [ "$tree" = "$kit/labs" ] || sub=" SUBMISSION=$tree"
 [ $quiet -eq 1 ] || echo "Grading $tree"$'\n'
-for name in "${labs[@]}"; do
-    bin="$kit/build/tests/$name"
-    g="$out/$name"
+
+# grade_lab NAME: build one lab on a fresh copy of the kit and run its
+# tests; the runner's records go to $rec/NAME.*, the report to
+# $g/report.txt.  Labs share nothing, so several can run at once.
+grade_lab() {
+    local name=$1 bin="$kit/build/tests/$1" g="$out/$1"
     rm -rf "$g"
     mkdir -p "$g/src/labs/$name"
     # A fresh copy of the kit's build files, then the student's files.
     cp -r "$kit/mk" "$kit/synclib" "$g/src/"
     cp "$kit/labs/$name/Makefile" "$g/src/labs/$name/"
-    log="$g/build.log"
+    local log="$g/build.log" f build_log=""
     : >"$log"
     for f in $("$bin" --files); do
         if [ -f "$tree/$name/$f" ] && [ ! -L "$tree/$name/$f" ]; then
@@ -90,17 +97,49 @@ for name in "${labs[@]}"; do
             echo "missing file: $name/$f" >>"$log"
         fi
     done
-    build_log=""
     if [ -s "$log" ] || ! timeout 120 make -s -C "$g/src/labs/$name" >>"$log" 2>&1; then
         build_log=$log
     fi
+    : >"$rec/$name.jsonl"
+    : >"$rec/$name.tsv"
+    : >"$rec/$name.junit"
     KIT_PROG_DIR="$g/src/labs/$name" KIT_RUN_DIR="$g/run" KIT_TEST="$test" \
     KIT_RERUN="make grade LAB=${name%%-*}$sub" KIT_BUILD_LOG="$build_log" \
-    KIT_JSON="$rec/results.jsonl" KIT_TSV="$rec/scores.tsv" \
-    KIT_JUNIT="$rec/junit.xml" KIT_SANDBOX_KEEP="$kit" \
+    KIT_JSON="$rec/$name.jsonl" KIT_TSV="$rec/$name.tsv" \
+    KIT_JUNIT="$rec/$name.junit" KIT_SANDBOX_KEEP="$kit" \
         "${box[@]}" "$bin" >"$g/report.txt" 2>"$g/runner.log"
+}
+
+# report_lab NAME: its records join the run's, in lab order, and its
+# report is printed.
+report_lab() {
+    local g="$out/$1"
+    cat "$rec/$1.jsonl" >>"$rec/results.jsonl"
+    cat "$rec/$1.tsv" >>"$rec/scores.tsv"
+    cat "$rec/$1.junit" >>"$rec/junit.xml"
     [ $quiet -eq 1 ] || { grep '^sandbox:' "$g/runner.log" | sed 's/^/   /'; cat "$g/report.txt"; }
+}
+
+# Up to $jobs labs at a time; reports come out in lab order as soon as
+# each lab and the ones before it are done.
+pids=() shown=0
+show_ready() {
+    while [ $shown -lt ${#pids[@]} ]; do
+        if [ "${1:-}" != all ] && kill -0 "${pids[$shown]}" 2>/dev/null; then
+            return
+        fi
+        wait "${pids[$shown]}"
+        report_lab "${labs[$shown]}"
+        shown=$((shown + 1))
+    done
+}
+for name in "${labs[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    grade_lab "$name" &
+    pids+=($!)
+    show_ready
 done
+show_ready all
 
 cp "$rec/scores.tsv" "$out/scores.tsv"
 read -r score max < <(awk -F'\t' '{s += $3; m += $4} END {print s+0, m+0}' "$out/scores.tsv")
