@@ -163,21 +163,21 @@ static void wait_setup(long *step, const struct timespec *until)
  * producer has set it up. */
 static void open_ring(void)
 {
+    /* TODO 2: in a loop, open the object with shm_open(name, O_RDWR,
+     * 0).  ENOENT: no producer yet: wait_for_producer() and go round;
+     * other errors: die().  fstat() it: size 0 means the producer has
+     * just made it and not sized it yet; any size but 0 or PSHM_SIZE:
+     * die_msg() that it is not a pshmp ring, naming "rm " PSHM_DIR "NAME".
+     * Sized right: mmap() it shared, read and write, into ring.  Close
+     * the descriptor (the mapping stays).  Once magic is PSHM_MAGIC (load
+     * it with memory_order_acquire), return.  Until then the producer is
+     * still setting it up: unmap it and back off with wait_setup(&step,
+     * &setup_until), setup_until being PSHM_SETUP_MS after the first time
+     * you saw it unready; go round. */
     long step = 1;
     int unready = 0;
     struct timespec setup_until = {0, 0};
     for (;;) {
-        /* TODO 2: open the object with shm_open(name, O_RDWR, 0).  ENOENT:
-         * no producer yet: wait_for_producer() and go round; other errors:
-         * die().  fstat() it: size 0 means the producer has just made it
-         * and not sized it yet; any size but 0 or PSHM_SIZE: die_msg() that
-         * it is not a pshmp ring, naming "rm " PSHM_DIR "NAME".  Sized
-         * right: mmap() it shared, read and write, into ring.  Close the
-         * descriptor (the mapping stays).  Once magic is PSHM_MAGIC (load
-         * it with memory_order_acquire), return.  Until then the producer
-         * is still setting it up: unmap it and back off with
-         * wait_setup(&step, &setup_until), setup_until being PSHM_SETUP_MS
-         * after the first time you saw it unready; go round. */
         int fd = shm_open(name, O_RDWR, 0);
         if (fd == -1 && errno == ENOENT) {
             wait_for_producer();
@@ -217,8 +217,8 @@ static void open_ring(void)
             unready = 1;
         }
         wait_setup(&step, &setup_until);
-        /* END TODO 2 */
     }
+    /* END TODO 2 */
 }
 
 /* Take the stream of the mapped ring: 1 when it is ours (the name is
