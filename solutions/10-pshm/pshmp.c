@@ -291,7 +291,8 @@ int main(int argc, char *argv[])
      * comes slot 0), count the bytes in total.  A read of 0 bytes is the
      * end: that slot, with len 0, is the end-of-stream mark; post it too,
      * then stop.  Finally wait_consumer(&ring->done, ...): the consumer has
-     * written everything, and only then is the copy a success. */
+     * written everything, and only then is the copy a success: set
+     * finished (cleanup then leaves producer_quit alone). */
     unsigned head = 0;
     for (;;) {
         wait_consumer(&ring->free_slots, "free_slots");
