@@ -1,0 +1,162 @@
+/*
+ * mipc.c - a parent and its child take turns incrementing one counter that
+ * lives in shared memory: a MAP_SHARED mapping of /dev/zero.
+ *
+ * Usage: mipc [ROUNDS]
+ *
+ * The parent maps one long from /dev/zero (it starts at 0), then forks;
+ * the child inherits the mapping, so both see the same page.  They take
+ * ROUNDS turns (default 10) with synclib, the parent first.  On its turn a
+ * process checks that the counter holds the turn's number, prints
+ * "<who>: <number>" and increments it.  The parent reaps the child and
+ * checks that the counter ends at ROUNDS.
+ *
+ *     $ ./mipc 4
+ *     parent: 0
+ *     child: 1
+ *     parent: 2
+ *     child: 3
+ *
+ * A counter that does not hold what it should (the mapping is not shared,
+ * or somebody else wrote into it) is reported on stderr as "mipc: counter
+ * is X, expected Y" and the process that saw it exits with 1.  The other
+ * one notices at its next WAIT (sigsync wakes a WAIT whose peer has
+ * ended) and exits with 1 too: neither hangs.
+ *
+ * Each line is flushed before the turn passes: stdout may be a file, fully
+ * buffered, and unflushed lines would come out in the wrong order.
+ *
+ * Lab 15: this is lab 09's program with shorter comments.  Here it is
+ * linked with sigsync.o (sigsync.c, TELL/WAIT on signals) instead of
+ * synclib's pipes, and must print exactly what it printed in lab 09.
+ *
+ * Companion: synclib.h, implemented by sigsync.c.  Cleanup: nothing
+ * outlives the program.  The mapping has no name and goes away with the last process that maps
+ * it; munmap() at the end only makes that explicit.
+ */
+#include "err.h"
+#include "synclib.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEFAULT_ROUNDS 10
+#define MAX_ROUNDS 10000000
+#define USAGE "[ROUNDS]   (ROUNDS: 1 to 10000000, default 10)"
+#define ZERO_DEVICE "/dev/zero"
+
+/*
+ * ROUNDS from the command line: decimal digits only, 1 to MAX_ROUNDS.
+ * Anything else (a sign, a space, "10x", 0) is a usage error.
+ */
+static long parse_rounds(const char *s)
+{
+    long n = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9' && n <= MAX_ROUNDS; p++)
+        n = n * 10 + (*p - '0');
+    if (p == s || *p != '\0' || n < 1 || n > MAX_ROUNDS) {
+        warn_msg("ROUNDS must be a whole number from 1 to %d, not '%s'",
+                 MAX_ROUNDS, s);
+        die_usage(USAGE);
+    }
+    return n;
+}
+
+/*
+ * One turn: the counter must hold want.  Print the line, flushed, and
+ * increment.  On a mismatch report it and end this process; the child
+ * ends with _exit(), which leaves the parent's copy of stdio alone.
+ */
+static void take_turn(long *counter, long want, const char *who,
+                      bool is_child)
+{
+    long got = *counter;
+    if (got != want) {
+        warn_msg("counter is %ld, expected %ld", got, want);
+        if (is_child)
+            _exit(EXIT_FAIL);
+        exit(EXIT_FAIL);
+    }
+    printf("%s: %ld\n", who, want);
+    if (fflush(stdout) == EOF) {
+        if (is_child)
+            die_child("child: write stdout");
+        die("write stdout");
+    }
+    *counter = got + 1;
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage(USAGE);
+    long rounds = argc == 2 ? parse_rounds(argv[1]) : DEFAULT_ROUNDS;
+
+    long *counter;
+    /* One long of /dev/zero, shared: the child inherits the mapping.
+     * The mapping stays after the descriptor is closed. */
+    int fd = open(ZERO_DEVICE, O_RDWR);
+    if (fd == -1)
+        die("open %s", ZERO_DEVICE);
+    counter = mmap(NULL, sizeof *counter, PROT_READ | PROT_WRITE,
+                   MAP_SHARED, fd, 0);
+    if (counter == MAP_FAILED)
+        die("mmap %s", ZERO_DEVICE);
+    if (close(fd) == -1)
+        die("close %s", ZERO_DEVICE);
+
+    /* TELL_WAIT() before fork(): with sigsync it blocks the signals
+     * and installs their handlers, and the child inherits both. */
+    TELL_WAIT();
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
+
+    if (pid == 0) {
+        /* The child takes the odd turns 1, 3, 5, ... below rounds. */
+        for (long i = 1; i < rounds; i += 2) {
+            WAIT_PARENT();
+            take_turn(counter, i, "child", true);
+            TELL_PARENT();
+        }
+        if (munmap(counter, sizeof *counter) == -1)
+            die_child("child: munmap");
+        _exit(EXIT_SUCCESS);
+    }
+
+    /* The parent takes the even turns 0, 2, 4, ... below rounds, and
+     * passes the turn only if a child's turn follows. */
+    for (long i = 0; i < rounds; i += 2) {
+        take_turn(counter, i, "parent", false);
+        if (i + 1 < rounds) {
+            TELL_CHILD();
+            WAIT_CHILD();
+        }
+    }
+
+    /* Reap the child; it must have exited with 0, and the counter must
+     * hold rounds. */
+    int status;
+    while (waitpid(pid, &status, 0) == -1)
+        if (errno != EINTR)
+            die("waitpid %ld", (long)pid);
+    if (!WIFEXITED(status))
+        die_msg("child ended by signal %d", WTERMSIG(status));
+    if (WEXITSTATUS(status) != 0)
+        die_msg("child exited with status %d", WEXITSTATUS(status));
+    if (*counter != rounds)
+        die_msg("counter is %ld, expected %ld", *counter, rounds);
+    if (munmap(counter, sizeof *counter) == -1)
+        die("munmap");
+
+    return EXIT_SUCCESS;
+}
