@@ -101,7 +101,8 @@ static void sync_signals(sigset_t *set)
  * pthread_atfork handlers.  In the parent, the fork that follows
  * TELL_WAIT() disarms it (a later fork makes no sync child).  In the child
  * of that fork: ask to be woken when the parent dies, then say hello.
- * Only async-signal-safe calls: this runs in the child of fork().
+ * The process has one thread, so the child may call anything here; it
+ * fails with die_child(), which leaves the parent's stdio buffers alone.
  */
 static void parent_forked(void)
 {
