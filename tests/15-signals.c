@@ -179,6 +179,40 @@ static int count_pipes(pid_t pid)
     return n;
 }
 
+/*
+ * Wait (bounded, by looking, not sleeping) until pid has been asleep
+ * ('S') in 100 looks in a row; returns the last state seen.  A spinning
+ * WAIT may be seen in 'S' for a moment (a page fault, a lock), never for
+ * long.
+ */
+static char await_asleep(pid_t pid)
+{
+    double end = now() + h_scale(1.0);
+    char st = '?';
+    for (int asleep = 0; asleep < 100 && now() < end;) {
+        st = proc_state(pid);
+        asleep = st == 'S' ? asleep + 1 : 0;
+    }
+    return st;
+}
+
+/* Stop `stopped`, wait until `waiter` sleeps in its WAIT, then kill
+ * `stopped`: the waiter is surely asleep when its peer dies. */
+static void kill_while_asleep(struct h_proc *p, pid_t stopped, pid_t waiter)
+{
+    if (kill(stopped, SIGSTOP) == -1)
+        h_fail("harness: kill SIGSTOP %ld: %s", (long)stopped,
+               strerror(errno));
+    char st = await_asleep(waiter);
+    if (st != 'S')
+        h_fail("with its peer stopped, process %ld stayed in state '%c', "
+               "never asleep in a WAIT\n  command: %s",
+               (long)waiter, st, p->cmd);
+    if (kill(stopped, SIGKILL) == -1)
+        h_fail("harness: kill SIGKILL %ld: %s", (long)stopped,
+               strerror(errno));
+}
+
 /* ---- mipc ------------------------------------------------------------- */
 
 START_TEST(mipc_ten)
@@ -222,14 +256,7 @@ START_TEST(waits_asleep)
      * the kernel (state S), not spinning (state R). */
     if (kill(child, SIGSTOP) == -1)
         h_fail("harness: kill SIGSTOP %ld: %s", (long)child, strerror(errno));
-    /* Asleep means 'S' in 100 looks in a row: a spinning WAIT may be
-     * seen in 'S' for a moment (a page fault, a lock), never for long. */
-    double end = now() + h_scale(1.0);
-    char st = '?';
-    for (int asleep = 0; asleep < 100 && now() < end;) {
-        st = proc_state(p->pid);
-        asleep = st == 'S' ? asleep + 1 : 0;
-    }
+    char st = await_asleep(p->pid);
     const char *caught = status_field(p->pid, "SigCgt");
     int pipes = count_pipes(p->pid);
     if (kill(child, SIGCONT) == -1)
@@ -261,8 +288,7 @@ START_TEST(dead_child)
 {
     pid_t child;
     struct h_proc *p = start_game(&child);
-    if (kill(child, SIGKILL) == -1)
-        h_fail("harness: kill %ld: %s", (long)child, strerror(errno));
+    kill_while_asleep(p, child, p->pid);
     if (!h_wait(p, 0))
         h_fail("the child was killed and the parent waited for it for "
                "ever: WAIT_CHILD must also wake on SIGCHLD and fail\n"
@@ -277,8 +303,8 @@ START_TEST(dead_parent)
 {
     pid_t child;
     struct h_proc *p = start_game(&child);
+    kill_while_asleep(p, p->pid, child);
     double t0 = now();
-    h_kill(p, SIGKILL);
     /* h_wait also waits for the orphaned child, and kills it at the
      * time limit. */
     h_wait(p, 0);
