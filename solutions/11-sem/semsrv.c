@@ -1,0 +1,278 @@
+/*
+ * semsrv.c - a server that answers its clients through one System V shared
+ * memory segment, taking turns with a System V semaphore set.
+ *
+ * Usage: semsrv [COUNT]
+ *
+ * semsrv creates the segment and the semaphore set keyed ftok(".",
+ * SS_PROJ_ID) (sem.h), both with IPC_CREAT | IPC_EXCL, initialises the
+ * set, says "semsrv: ready", and serves one request at a time: it sleeps
+ * until a client has put its request in the segment, writes the reply (the
+ * text in upper case with the request's serial number), wakes the client,
+ * and frees the slot for the next one once that client has read its reply
+ * or is gone.  It stops after COUNT requests (1 to 1000000), or, without
+ * COUNT, on SIGINT or SIGTERM:
+ *
+ *     $ ./semsrv                          $ ./semcli "hi there"
+ *     semsrv: ready                       reply 1 for 4243: HI THERE
+ *     semsrv: served 1 for 4243: hi there
+ *     ^C
+ *     semsrv: SIGINT: removed the set and the segment (requests served: 1)
+ *
+ * Objects under our key that exist already (another semsrv in this
+ * directory, or one killed with SIGKILL) are refused and left alone:
+ * "semsrv: a segment with key 0x... exists already ... (remove it: ipcrm
+ * -M 0x...)", status 1.
+ *
+ * Cleanup: semsrv removes the set and the segment on every way out once it
+ * has made them: after COUNT requests, on SIGINT and SIGTERM (status 0),
+ * on every error (atexit).  It removes the set first, so clients waiting
+ * on it give up at once (EIDRM).
+ */
+#define _GNU_SOURCE /* semtimedop() in sem.h; see there */
+
+#include "err.h"
+#include "sem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define USAGE "[COUNT]"
+
+/* The signal that asked us to stop, or 0. */
+static volatile sig_atomic_t stop_signal;
+
+/* The objects while they are ours to remove, else -1; the attachment. */
+static int shmid = -1, semid = -1;
+static struct ss_shm *shm;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+/* atexit: remove what we made, the set first.  Safe to call twice. */
+static void remove_objects(void)
+{
+    /* TODO 5: if semid is not -1, remove the set (semctl IPC_RMID) and set
+     * semid to -1; then the same for the segment (shmctl IPC_RMID), and
+     * detach shm if it is attached.  Report a failure with warn_sys(),
+     * never die(): this runs inside exit(). */
+    if (semid != -1 && semctl(semid, 0, IPC_RMID) == -1)
+        warn_sys("semctl IPC_RMID %d", semid);
+    semid = -1;
+    if (shmid != -1 && shmctl(shmid, IPC_RMID, NULL) == -1)
+        warn_sys("shmctl IPC_RMID %d", shmid);
+    shmid = -1;
+    if (shm != NULL && shmdt(shm) == -1)
+        warn_sys("shmdt");
+    shm = NULL;
+    /* END TODO 5 */
+}
+
+/* COUNT: a number from 1 to 1000000, or a usage error. */
+static unsigned long parse_count(const char *arg)
+{
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(arg, &end, 10);
+    if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || n < 1 ||
+        n > 1000000) {
+        warn_msg("bad COUNT '%s': want a number from 1 to 1000000", arg);
+        die_usage(USAGE);
+    }
+    return n;
+}
+
+/* Make the segment and the set under key, both new, and attach. */
+static void create_objects(key_t key)
+{
+    /* TODO 1: create the segment: shmget(key, SS_SIZE, IPC_CREAT |
+     * IPC_EXCL | SS_MODE).  EEXIST: die_msg() that a segment with this key
+     * exists already (another semsrv in this directory, or a killed one
+     * left it) and how to remove it: "ipcrm -M 0x%08x".  Attach it
+     * (shmat) into shm and write our pid into shm->server.  Then create
+     * the set the same way: semget(key, SS_NSEMS, IPC_CREAT | IPC_EXCL |
+     * SS_MODE); EEXIST names "ipcrm -S 0x%08x".  Set shmid and semid the
+     * moment each call worked, so that remove_objects() removes them. */
+    shmid = shmget(key, SS_SIZE, IPC_CREAT | IPC_EXCL | SS_MODE);
+    if (shmid == -1 && errno == EEXIST)
+        die_msg("a segment with key 0x%08x exists already: another semsrv "
+                "runs in this directory, or a killed one left it (remove "
+                "it: ipcrm -M 0x%08x)",
+                (unsigned)key, (unsigned)key);
+    if (shmid == -1)
+        die("shmget key 0x%08x", (unsigned)key);
+    void *p = shmat(shmid, NULL, 0);
+    if (p == (void *)-1)
+        die("shmat %d", shmid);
+    shm = p;
+    shm->server = getpid();
+    semid = semget(key, SS_NSEMS, IPC_CREAT | IPC_EXCL | SS_MODE);
+    if (semid == -1 && errno == EEXIST)
+        die_msg("a semaphore set with key 0x%08x exists already: another "
+                "semsrv runs in this directory, or a killed one left it "
+                "(remove it: ipcrm -S 0x%08x)",
+                (unsigned)key, (unsigned)key);
+    if (semid == -1)
+        die("semget key 0x%08x", (unsigned)key);
+    /* END TODO 1 */
+}
+
+/* Give the set its values, then make it usable: sem_otime becomes non-0. */
+static void init_set(void)
+{
+    /* TODO 2: set every semaphore to 0 with semctl(semid, 0, SETALL,
+     * arg), arg.array pointing to SS_NSEMS zeros.  Then free the slot
+     * with one semop: SS_FREE +1, no flags.  That semop is what sets
+     * sem_otime, which clients wait for: it must come after SETALL. */
+    unsigned short zeros[SS_NSEMS] = {0};
+    union ss_semun arg = {.array = zeros};
+    if (semctl(semid, 0, SETALL, arg) == -1)
+        die("semctl SETALL %d", semid);
+    struct sembuf open_slot = {SS_FREE, +1, 0};
+    if (semop(semid, &open_slot, 1) == -1)
+        die("semop FREE +1 (set %d)", semid);
+    /* END TODO 2 */
+}
+
+/* Wait for a request; false when a signal asks us to stop. */
+static bool await_request(void)
+{
+    struct sembuf take = {SS_REQ, -1, 0};
+    for (;;) {
+        if (stop_signal != 0)
+            return false;
+        if (ss_op(semid, &take, 1) == 0)
+            return true;
+        if (errno != EAGAIN && errno != EINTR)
+            die("semtimedop REQ -1 (set %d)", semid);
+    }
+}
+
+/* Is process pid still there?  (EPERM: it is, as another user.) */
+static bool alive(pid_t pid)
+{
+    return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
+}
+
+/*
+ * The reply is posted: wait until client pid has read it (ACK) or is gone,
+ * then free the slot.  false when a signal asks us to stop.
+ */
+static bool finish(pid_t pid)
+{
+    /* TODO 4: loop: if stop_signal is set, return false.  Take SS_ACK -1
+     * with ss_op(); done when it worked.  EAGAIN (a tick) or EINTR: if the
+     * client is not alive(), it left before it took its reply: take that
+     * reply back (SS_REP -1 with IPC_NOWAIT; EAGAIN there means it had
+     * taken it), say "semsrv: client PID left before it read its reply"
+     * on stdout, and stop waiting; else go round.  Other errors: die().
+     * Then free the slot: SS_FREE +1. */
+    struct sembuf ack = {SS_ACK, -1, 0};
+    for (;;) {
+        if (stop_signal != 0)
+            return false;
+        if (ss_op(semid, &ack, 1) == 0)
+            break;
+        if (errno != EAGAIN && errno != EINTR)
+            die("semtimedop ACK -1 (set %d)", semid);
+        if (!alive(pid)) {
+            struct sembuf unpost = {SS_REP, -1, IPC_NOWAIT};
+            if (semop(semid, &unpost, 1) == -1 && errno != EAGAIN)
+                die("semop REP -1 (set %d)", semid);
+            printf("%s: client %ld left before it read its reply\n",
+                   err_prog(), (long)pid);
+            break;
+        }
+    }
+    struct sembuf free_slot = {SS_FREE, +1, 0};
+    if (semop(semid, &free_slot, 1) == -1)
+        die("semop FREE +1 (set %d)", semid);
+    return true;
+    /* END TODO 4 */
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage(USAGE);
+    unsigned long count = argc == 2 ? parse_count(argv[1]) : 0;
+
+    /* SIGINT and SIGTERM set a flag, without SA_RESTART, so a wait
+     * returns EINTR at once.  Installed before anything exists. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    if (sigaction(SIGINT, &sa, NULL) == -1 ||
+        sigaction(SIGTERM, &sa, NULL) == -1)
+        die("sigaction");
+
+    key_t key = ftok(".", SS_PROJ_ID);
+    if (key == -1)
+        die("ftok .");
+    if (atexit(remove_objects) != 0)
+        die_msg("atexit failed");
+    create_objects(key);
+    init_set();
+    printf("%s: ready\n", err_prog());
+    if (fflush(stdout) == EOF)
+        die("write stdout");
+
+    unsigned long served = 0;
+    while (count == 0 || served < count) {
+        if (!await_request())
+            break;
+        pid_t pid = shm->client;
+        /* TODO 3: the request from pid is in: copy its text (at most
+         * SS_TEXT - 1 bytes; never trust the client to have put a NUL),
+         * count it (served), write the reply: serial = served,
+         * rep_client = the pid, rep = the text in upper case.  Post it:
+         * SS_REP +1.  Then print "semsrv: served N for PID: TEXT" on
+         * stdout, flushed. */
+        char text[SS_TEXT];
+        memcpy(text, shm->req, SS_TEXT);
+        text[SS_TEXT - 1] = '\0';
+        served++;
+        shm->serial = served;
+        shm->rep_client = pid;
+        size_t i;
+        for (i = 0; text[i] != '\0'; i++)
+            shm->rep[i] = (char)toupper((unsigned char)text[i]);
+        shm->rep[i] = '\0';
+        struct sembuf post = {SS_REP, +1, 0};
+        if (semop(semid, &post, 1) == -1)
+            die("semop REP +1 (set %d)", semid);
+        printf("%s: served %lu for %ld: %s\n", err_prog(), served, (long)pid,
+               text);
+        if (fflush(stdout) == EOF)
+            die("write stdout");
+        /* END TODO 3 */
+        if (!finish(pid))
+            break;
+        if (fflush(stdout) == EOF)
+            die("write stdout");
+    }
+
+    remove_objects();
+    if (stop_signal != 0)
+        printf("%s: %s: ", err_prog(),
+               stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    else
+        printf("%s: ", err_prog());
+    printf("removed the set and the segment (requests served: %lu)\n",
+           served);
+    return EXIT_SUCCESS;
+}
