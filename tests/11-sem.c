@@ -251,6 +251,19 @@ START_TEST(client_dies_midway)
     h_expect_stdout(b, reply_line(2, b, "ALIVE"));
     /* And the slot still lets in one client at a time. */
     struct h_proc *a = start_holder();
+    /* The server has freed the slot, so it is done with b: no request,
+     * reply or acknowledgement may be pending. */
+    int semid = semget(key_of(h_workdir()), 0, 0);
+    unsigned short v[NSEMS];
+    union semun_t arg = {.array = v};
+    if (semid == -1 || semctl(semid, 0, GETALL, arg) == -1)
+        h_fail("harness: semget/GETALL: %s", strerror(errno));
+    if (v[1] != 0 || v[2] != 0 || v[3] != 0)
+        h_fail("after a client died between its request and its reply, and "
+               "another was served, the set holds REQ %u, REP %u, ACK %u; "
+               "all should be 0: the server must take back the reply "
+               "nobody read (REP -1, IPC_NOWAIT), or the next client reads "
+               "a stale one", v[1], v[2], v[3]);
     struct h_proc *d = h_run(NULL, "semcli", "-t", "1", "second", NULL);
     if (!(d->done && WIFEXITED(d->status) && WEXITSTATUS(d->status) == 1))
         h_fail("after a client died between its request and its reply, two "
