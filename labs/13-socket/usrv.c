@@ -1,13 +1,13 @@
 /*
  * usrv.c - a UNIX-domain stream server that serves many clients at once
- * with poll().
+ * with ppoll().
  *
  * Usage: usrv [-n COUNT]
  *
  * usrv listens on ./usrv.sock (usock.h), says "usrv: ready", and serves
  * every client that connects: it reads one framed request, answers with
  * one framed reply (the bytes in upper case) and closes the connection.
- * One process, one poll() loop, every socket non-blocking: a client that
+ * One process, one ppoll() loop, every socket non-blocking: a client that
  * connects and sends nothing, or sends a byte at a time, delays nobody.
  * It stops after COUNT clients (1 to 1000000) or, without -n, on SIGINT
  * or SIGTERM:
@@ -28,7 +28,7 @@
  * killed server's) is removed; a live server's, or a file that is not a
  * socket, is refused with status 1 and left alone.
  */
-#define _DEFAULT_SOURCE /* struct sockaddr_un's sun_path size, SUN_LEN */
+#define _GNU_SOURCE /* ppoll() (POSIX only since 2024) */
 
 #include "err.h"
 #include "usock.h"
@@ -226,10 +226,21 @@ int main(int argc, char *argv[])
     sa.sa_handler = SIG_IGN;
     if (sigaction(SIGPIPE, &sa, NULL) == -1)
         die("sigaction SIGPIPE");
-    sa.sa_handler = on_stop; /* no SA_RESTART: poll() returns EINTR */
+    sa.sa_handler = on_stop; /* no SA_RESTART: ppoll() returns EINTR */
     if (sigaction(SIGINT, &sa, NULL) == -1 ||
         sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
+
+    /* SIGINT and SIGTERM stay blocked except inside ppoll(), which
+     * unblocks them and waits in one step: a signal that comes after the
+     * test of stop_signal and before the wait is not lost, it ends the
+     * wait.  (A plain poll() there could sleep for ever on it.) */
+    sigset_t stops, waiting;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &stops, &waiting) == -1)
+        die("sigprocmask");
 
     if (atexit(remove_path) != 0)
         die_msg("atexit failed");
@@ -252,10 +263,10 @@ int main(int argc, char *argv[])
             pfd[i + 1].events = conns[i].writing ? POLLOUT : POLLIN;
             pfd[i + 1].revents = 0;
         }
-        if (poll(pfd, US_MAX_CONN + 1, -1) == -1) {
+        if (ppoll(pfd, US_MAX_CONN + 1, NULL, &waiting) == -1) {
             if (errno == EINTR)
                 continue;
-            die("poll");
+            die("ppoll");
         }
         for (int i = 0; i < US_MAX_CONN; i++) {
             struct conn *c = &conns[i];
