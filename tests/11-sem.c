@@ -282,8 +282,9 @@ END_TEST
 START_TEST(uninitialised_set)
 {
     key_t key = key_of(h_workdir());
-    int shmid = shmget(key, 1024, IPC_CREAT | IPC_EXCL | 0600);
-    int semid = semget(key, NSEMS, IPC_CREAT | IPC_EXCL | 0600);
+    /* 0666: the programs may run as another user than the tests. */
+    int shmid = shmget(key, 1024, IPC_CREAT | IPC_EXCL | 0666);
+    int semid = semget(key, NSEMS, IPC_CREAT | IPC_EXCL | 0666);
     if (shmid == -1 || semid == -1)
         h_fail("harness: shmget/semget: %s", strerror(errno));
     /* The slot looks free, the server (this test) alive, but nobody ever
