@@ -6,11 +6,13 @@
  *
  * pmutex checks its own totals, but the tests do not trust that: they
  * compute the expected counter and checksum themselves and compare the
- * printed lines.  Races are made likely rather than waited for: many
- * processes, many rounds, a queue of one slot, so that a missing lock or
- * an `if` where a `while` belongs shows up in every run (the kit's own
- * test repeats every grading to prove it).  The robust-mutex tests let
- * pmutex kill one of its own workers (-k) at a known round.
+ * printed lines.  Races are not left to chance: pmutex's given code
+ * yields the CPU in the middle of a counter update and with the queue
+ * full, a few times per worker, and fakes a spurious wake-up on every
+ * other wait, so that a missing lock or an `if` where a `while` belongs
+ * shows up in every run, even on one busy CPU (checked with taskset -c 0
+ * and 15 gradings at a time).  The robust-mutex tests let pmutex kill one
+ * of its own workers (-k) at a known round.
  */
 #include "harness.h"
 
@@ -112,11 +114,12 @@ START_TEST(counter_exact)
 }
 END_TEST
 
-/* Bug caught: the condition variables lack the PTHREAD_PROCESS_SHARED
- * attribute: a wake-up never crosses processes (glibc's condition
- * variable then even hangs its signaller).  (A robust mutex without it
- * happens to work on glibc, which makes every robust mutex shared: a bug
- * no test here can see.) */
+/* Bug caught: the last worker at the start gate signals instead of
+ * broadcasting (one waiter wakes, the other 14 wait in vain), or the
+ * condition variables lack the PTHREAD_PROCESS_SHARED attribute (a
+ * wake-up never crosses processes: the gate stays shut).  (A robust
+ * mutex without it happens to work on glibc, which makes every robust
+ * mutex shared: a bug no test here can see.) */
 START_TEST(many_processes)
 {
     expect_run(16, 3000, 2, 0);
@@ -124,8 +127,9 @@ START_TEST(many_processes)
 END_TEST
 
 /* Bug caught: `if` instead of `while` around a condition wait, or a full
- * test off by one: with one slot and eight processes, two producers get
- * past a full queue and one item is overwritten. */
+ * test off by one: with one slot and eight processes, a producer gets
+ * past a full queue and an item is overwritten.  Or take() does not
+ * signal not_full: a producer waits for room in vain. */
 START_TEST(one_slot)
 {
     expect_run(8, 5000, 1, 0);
@@ -133,7 +137,7 @@ START_TEST(one_slot)
 END_TEST
 
 /* Bug caught: the ring does not wrap (tail or head not taken modulo
- * size), so items land outside the queue or are read from the wrong
+ * size), so items land outside the queue; or take() reads the wrong
  * slot. */
 START_TEST(wraparound)
 {
@@ -151,8 +155,10 @@ START_TEST(robust_recovery)
 END_TEST
 
 /* Bug caught: the repair skips pthread_mutex_consistent (the mutex
- * becomes ENOTRECOVERABLE at the next unlock), or does not roll the
- * journal back (the counter's halves differ). */
+ * becomes ENOTRECOVERABLE at the repairer's unlock, and the next lock
+ * fails: a worker's, or the parent's second one when the parent did the
+ * repair), or does not roll the journal back (the counter's halves
+ * differ). */
 START_TEST(robust_consistent)
 {
     expect_run(3, 10000, 2, 3);
@@ -198,9 +204,10 @@ static const struct h_test tests[] = {
     {&counter_exact, 3, "4 processes x 50000 rounds: counter exact",
      "no lock around the counter, or a private mapping"},
     {&many_processes, 3, "16 processes, 2 slots: every total right, no stall",
-     "condition variables without PTHREAD_PROCESS_SHARED"},
+     "signal instead of broadcast at the start gate, or condition variables "
+     "without PTHREAD_PROCESS_SHARED"},
     {&one_slot, 3, "8 processes through a queue of one slot",
-     "`if` instead of `while` around a condition wait"},
+     "`if` instead of `while` around a condition wait, or a missing signal"},
     {&wraparound, 2, "queues of 3 and 5 slots wrap many times",
      "the ring's indexes do not wrap"},
     {&robust_recovery, 3, "a worker killed holding the lock: run completes",

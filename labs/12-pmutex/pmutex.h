@@ -1,8 +1,8 @@
 /*
  * pmutex.h - what the worker processes of pmutex share: one anonymous
  * shared mapping made before fork(), holding a process-shared, robust
- * pthread mutex, two process-shared condition variables, a counter and a
- * bounded queue.  No name, size or message format below is repeated in
+ * pthread mutex, three process-shared condition variables, a start gate,
+ * a counter and a bounded queue.  No name, size or message format below is repeated in
  * pmutex.c.
  *
  * The rules:
@@ -29,6 +29,18 @@
  *
  * The queue is a ring of `size` slots: put at tail, take at head, both
  * moving on modulo size, count the number of items in it.
+ *
+ * The start gate: each worker adds itself to `arrived` and waits on
+ * `gate` until all N have, so that they all start together (a race needs
+ * company).  The last to arrive wakes every waiter at once.
+ *
+ * Bugs in the open: on a machine with few, busy CPUs the workers would
+ * take turns rather than meet, and a missing lock or `while` could go
+ * unseen.  So PM_YIELDS times in its run, at even intervals, a worker
+ * gives up the CPU on purpose, twice: in the middle of its counter update
+ * and between its put and its take (its item keeps the queue full).  And
+ * every other call of the wait wrapper returns at once without waiting:
+ * a spurious wake-up, which POSIX allows any wait to have.
  */
 #ifndef PMUTEX_H
 #define PMUTEX_H
@@ -45,9 +57,14 @@
 /* The longest any wait for the lock or a condition may last. */
 #define PM_WAIT_SECS 2
 
+/* How many times a worker yields the CPU on purpose (above). */
+#define PM_YIELDS 8
+
 struct pm_shared {
     pthread_mutex_t lock;
-    pthread_cond_t not_full, not_empty;
+    pthread_cond_t not_full, not_empty, gate;
+
+    unsigned arrived;             /* workers at the start gate so far */
 
     unsigned long counter, check; /* equal whenever the lock is free */
     int busy;                     /* journal: an update is under way */
