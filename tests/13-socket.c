@@ -257,9 +257,10 @@ START_TEST(too_long)
 {
     struct h_proc *s = start_server(NULL, NULL);
     int fd = raw_connect();
-    uint32_t be = htonl(0x7ffffff0u);
-    raw_write(fd, &be, 4);
-    raw_write(fd, "abc", 3);
+    /* Header and the first bytes in one send: a server that refuses the
+     * header at once may close before a second send (EPIPE). */
+    unsigned char req[7] = {0x7f, 0xff, 0xff, 0xf0, 'a', 'b', 'c'};
+    raw_write(fd, req, sizeof req);
     size_t len;
     bool eof;
     char *got = raw_read(fd, 16, &len, &eof);

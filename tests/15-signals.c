@@ -181,19 +181,26 @@ static int count_pipes(pid_t pid)
 
 /*
  * Wait (bounded, by looking, not sleeping) until pid has been asleep
- * ('S') in 100 looks in a row; returns the last state seen.  A spinning
- * WAIT may be seen in 'S' for a moment (a page fault, a lock), never for
- * long.
+ * ('S') in 100 looks in a row, and return 'S'.  A spinning WAIT may be
+ * seen in 'S' for a moment (a page fault, a lock), never for long: when
+ * the time runs out first, return the last state other than 'S' seen
+ * ('?' if there was none), never the state of the last look alone.
  */
 static char await_asleep(pid_t pid)
 {
     double end = now() + h_scale(1.0);
-    char st = '?';
-    for (int asleep = 0; asleep < 100 && now() < end;) {
-        st = proc_state(pid);
-        asleep = st == 'S' ? asleep + 1 : 0;
+    char other = '?';
+    for (int asleep = 0; now() < end;) {
+        char st = proc_state(pid);
+        if (st == 'S') {
+            if (++asleep == 100)
+                return 'S';
+        } else {
+            asleep = 0;
+            other = st;
+        }
     }
-    return st;
+    return other;
 }
 
 /* Stop `stopped`, wait until `waiter` sleeps in its WAIT, then kill
