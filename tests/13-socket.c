@@ -64,14 +64,27 @@ static void stop_server(struct h_proc *s)
     h_expect_no_fifos(NULL); /* usrv.sock removed */
 }
 
+/*
+ * The address of usrv.sock.  A socket's path must fit in sun_path (108
+ * bytes), and the grader's directories can be longer than that (a long
+ * --tag, a student's name in a batch): so, like usrv and ucli, the test
+ * uses the short relative name; the harness runs every test in its
+ * working directory.
+ */
+static struct sockaddr_un sock_address(void)
+{
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", "usrv.sock");
+    return a;
+}
+
 /* A connection of our own to usrv.sock. */
 static int raw_connect(void)
 {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", h_path("usrv.sock"));
+    struct sockaddr_un a = sock_address();
     if (fd == -1 || connect(fd, (struct sockaddr *)&a, sizeof a) == -1)
         h_fail("could not connect to usrv.sock: %s", strerror(errno));
     return fd;
@@ -373,10 +386,7 @@ END_TEST
 START_TEST(stale_socket)
 {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", h_path("usrv.sock"));
+    struct sockaddr_un a = sock_address();
     if (fd == -1 || bind(fd, (struct sockaddr *)&a, sizeof a) == -1)
         h_fail("harness: bind: %s", strerror(errno));
     close(fd); /* the path stays; nobody listens */
