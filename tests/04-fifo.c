@@ -110,20 +110,13 @@ static int open_or_fail(const char *name, int flags)
     return fd;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Read exactly len bytes from the non-blocking fd, waiting with poll until
  * deadline; false if they do not all come in time. */
 static bool read_full(int fd, void *buf, size_t len, double deadline)
 {
     size_t got = 0;
     while (got < len) {
-        double left = deadline - now();
+        double left = deadline - h_now();
         if (left <= 0)
             return false;
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -275,7 +268,7 @@ START_TEST(queued_requests)
     if (write(sfd, req, sizeof req) != (ssize_t)sizeof req)
         h_fail("harness: write %s: %s", SERVER_FIFO, strerror(errno));
     close(sfd);
-    double deadline = now() + h_scale(H_TIMEOUT);
+    double deadline = h_now() + h_scale(H_TIMEOUT);
     for (int i = 0; i < NBURST; i++) {
         struct reply rep;
         if (!read_full(rfd[i], &rep, sizeof rep, deadline)) {
@@ -428,7 +421,7 @@ START_TEST(client_interrupted)
     int sfd = open_or_fail(SERVER_FIFO, O_RDONLY | O_NONBLOCK);
     struct h_proc *c = h_start(NULL, "fifoc", "ping", NULL);
     struct request req;
-    bool got = read_full(sfd, &req, sizeof req, now() + h_scale(H_TIMEOUT));
+    bool got = read_full(sfd, &req, sizeof req, h_now() + h_scale(H_TIMEOUT));
     close(sfd);
     if (!got) {
         h_wait(c, 0.1);

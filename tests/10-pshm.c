@@ -38,13 +38,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* len bytes of reproducible noise, with runs of NUL bytes in it. */
 static unsigned char *noise(size_t len, uint32_t seed)
 {
@@ -247,46 +240,10 @@ static void expect_gave_up(struct h_proc *p, const char *why)
     h_expect_exit(p, 1);
 }
 
-/* Seconds of CPU (user + system) process pid has used; -1 when gone. */
-static double cpu_secs(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    size_t len;
-    char *stat = h_read_file(path, &len);
-    if (stat == NULL)
-        return -1;
-    const char *p = strrchr(stat, ')');
-    unsigned long ut = 0, st = 0;
-    int got = p == NULL ? 0
-                        : sscanf(p + 1,
-                                 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-                                 "%*u %lu %lu",
-                                 &ut, &st);
-    free(stat);
-    if (got != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* p has waited since t0: it must have used under 20% of a CPU. */
-static void expect_idle(struct h_proc *p, double t0, const char *doing)
-{
-    double cpu = cpu_secs(p->pid);
-    double wall = now() - t0;
-    if (p->done || cpu < 0) {
-        h_wait(p, 0.1);
-        h_fail("%s ended while it should wait %s\n  stderr: %s", p->cmd,
-               doing, h_quote(p->err, p->err_len));
-    }
-    if (cpu > 0.2 * wall) {
-        h_kill(p, SIGKILL);
-        h_fail("%s used %.2f s of CPU in %.2f s while it waited %s: it "
-               "spins.  Sleep in sem_timedwait (or poll on inotify), do not "
-               "loop on sem_trywait or shm_open.\n  command: %s",
-               p->cmd, cpu, wall, doing, p->cmd);
-    }
-}
+/* What h_expect_idle tells a program that spins while it waits. */
+static const char idle_hint[] =
+    "Sleep in sem_timedwait (or poll on inotify), do not loop on "
+    "sem_trywait or shm_open.";
 
 /* ---- tests ------------------------------------------------------------- */
 
@@ -359,10 +316,10 @@ START_TEST(big_stream)
     size_t len = 48 * 1024 * 1024 + 1;
     unsigned char *data = noise(len, 30);
     h_write_file(h_path("big.bin"), data, len);
-    double t0 = now();
+    double t0 = h_now();
     copy_file("big.bin", data, len);
     free(data);
-    double took = now() - t0;
+    double took = h_now() - t0;
     if (took > h_scale(2.5))
         h_fail("48 MiB took %.1f s: a ring in shared memory copies it in "
                "well under a second; is a side woken only by its tick?",
@@ -413,9 +370,9 @@ END_TEST
 
 START_TEST(no_producer)
 {
-    double t0 = now();
+    double t0 = h_now();
     struct h_proc *c = h_run(NULL, "pshmc", "-t", "1", NULL);
-    double took = now() - t0;
+    double took = h_now() - t0;
     if (c->timed_out)
         h_fail("%s waited longer than its -t 1: give up when no producer "
                "came in time", c->cmd);
@@ -433,9 +390,9 @@ END_TEST
 START_TEST(no_consumer)
 {
     h_write_file(h_path("t.txt"), "nobody reads this\n", 18);
-    double t0 = now();
+    double t0 = h_now();
     struct h_proc *p = h_run(NULL, "pshmp", "-t", "1", "t.txt", NULL);
-    double took = now() - t0;
+    double took = h_now() - t0;
     if (p->timed_out)
         h_fail("%s waited longer than its -t 1: give up when no consumer "
                "came in time", p->cmd);
@@ -693,24 +650,24 @@ START_TEST(idle_cpu)
 {
     /* A consumer waiting for a producer, a producer waiting for a
      * consumer, and a consumer waiting for data must sleep, not spin. */
-    double t0 = now();
+    double t0 = h_now();
     struct h_proc *c = h_start(NULL, "pshmc", "-t", "60", NULL);
     h_await_stdout(c, NEVER, 0.6);
-    expect_idle(c, t0, "for a producer");
+    h_expect_idle(c, t0, "for a producer", idle_hint);
     h_kill(c, SIGTERM);
     h_wait(c, 0);
     h_write_file(h_path("t.txt"), "x\n", 2);
-    t0 = now();
+    t0 = h_now();
     struct h_proc *p = start_producer("-t", "60");
     h_await_stdout(p, NEVER, 0.6);
-    expect_idle(p, t0, "for a consumer");
+    h_expect_idle(p, t0, "for a consumer", idle_hint);
     h_kill(p, SIGTERM);
     h_wait(p, 0);
     int fd;
     mid_stream(&fd, &p, &c);
-    t0 = now();
+    t0 = h_now();
     h_await_stdout(c, NEVER, 0.6);
-    expect_idle(c, t0, "for data");
+    h_expect_idle(c, t0, "for data", idle_hint);
     close_fifo(fd, "in");
     h_wait(c, 0);
     h_wait(p, 0);

@@ -35,13 +35,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static struct h_proc *start_server(const char *a1, const char *a2)
 {
     struct h_proc *s = h_start(NULL, "usrv", a1, a2, NULL);
@@ -103,11 +96,11 @@ static char *raw_read(int fd, size_t want, size_t *len, bool *eof)
 {
     char *b = malloc(want + 1);
     size_t got = 0;
-    double end = now() + h_scale(H_TIMEOUT);
+    double end = h_now() + h_scale(H_TIMEOUT);
     *eof = false;
-    while (got < want && now() < end) {
+    while (got < want && h_now() < end) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int ms = (int)((end - now()) * 1000) + 1;
+        int ms = (int)((end - h_now()) * 1000) + 1;
         if (poll(&p, 1, ms) <= 0)
             break;
         ssize_t n = read(fd, b + got, want - got);
@@ -313,30 +306,16 @@ START_TEST(biggest_message)
 }
 END_TEST
 
-/* The state letter of pid in /proc/pid/stat, or '?'. */
-static char proc_state(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    char *text = h_read_file(path, NULL);
-    char st = '?';
-    const char *paren = text != NULL ? strrchr(text, ')') : NULL;
-    if (paren != NULL && paren[1] == ' ')
-        st = paren[2];
-    free(text);
-    return st;
-}
-
 /* Bug caught: SIGPIPE is not ignored: a client that vanishes before its
  * reply kills the server. */
 START_TEST(vanishing_client)
 {
     struct h_proc *s = start_server(NULL, NULL);
     h_kill(s, SIGSTOP);
-    double end = now() + h_scale(H_TIMEOUT);
-    while (proc_state(s->pid) != 'T' && now() < end)
+    double end = h_now() + h_scale(H_TIMEOUT);
+    while (h_proc_state(s->pid) != 'T' && h_now() < end)
         ;
-    if (proc_state(s->pid) != 'T')
+    if (h_proc_state(s->pid) != 'T')
         h_fail("harness: usrv did not stop on SIGSTOP");
     int fd = raw_connect(); /* the kernel queues it while usrv sleeps */
     static char text[5000];

@@ -36,13 +36,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static const char *qname(void)
 {
     return h_ipc_name("mq");
@@ -173,48 +166,6 @@ static long proc_number(const char *path)
     return n;
 }
 
-/* Seconds of CPU (user + system) process pid has used; -1 when gone. */
-static double cpu_secs(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    size_t len;
-    char *stat = h_read_file(path, &len);
-    if (stat == NULL)
-        return -1;
-    const char *p = strrchr(stat, ')');
-    unsigned long ut = 0, st = 0;
-    int got = p == NULL ? 0
-                        : sscanf(p + 1,
-                                 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
-                                 "%*u %lu %lu",
-                                 &ut, &st);
-    free(stat);
-    if (got != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* p has waited since t0: it must have used under 20% of a CPU. */
-static void expect_idle(struct h_proc *p, double t0, const char *doing)
-{
-    double cpu = cpu_secs(p->pid);
-    double wall = now() - t0;
-    if (p->done || cpu < 0) {
-        h_wait(p, 0.1);
-        h_fail("%s ended while it should wait %s\n  stderr: %s", p->cmd,
-               doing, h_quote(p->err, p->err_len));
-    }
-    if (cpu > 0.2 * wall) {
-        h_kill(p, SIGKILL);
-        h_fail("%s used %.2f s of CPU in %.2f s while it waited %s: it "
-               "spins.  Sleep in mq_timedsend/mq_timedreceive with an "
-               "absolute deadline (CLOCK_REALTIME now + a tick), not a "
-               "relative one, and never loop on O_NONBLOCK.",
-               p->cmd, cpu, wall, doing);
-    }
-}
-
 /* A FIFO in the work directory, held open read-write by the test. */
 static int open_fifo(const char *name)
 {
@@ -233,6 +184,12 @@ static void feed(int fd, const char *text)
     if (write(fd, text, len) != (ssize_t)len)
         h_fail("harness: write FIFO: %s", strerror(errno));
 }
+
+/* What h_expect_idle tells a program that spins while it waits. */
+static const char idle_hint[] =
+    "Sleep in mq_timedsend/mq_timedreceive with an absolute deadline "
+    "(CLOCK_REALTIME now + a tick), not a relative one, and never loop on "
+    "O_NONBLOCK.";
 
 /* ---- tests ------------------------------------------------------------- */
 
@@ -448,9 +405,9 @@ START_TEST(receive_timeout)
 {
     static const char *const noend[] = {"-E", NULL};
     fill("", 0, noend, 10, 8192, 0, false);
-    double t0 = now();
+    double t0 = h_now();
     struct h_proc *r = h_run(NULL, "mqrecv", "-t", "1", NULL);
-    double took = now() - t0;
+    double took = h_now() - t0;
     if (r->timed_out)
         h_fail("%s waited longer than its -t 1 on an empty queue", r->cmd);
     h_expect_exit(r, 1);
@@ -702,18 +659,18 @@ START_TEST(idle_cpu)
 {
     static const char *const noend[] = {"-E", NULL};
     fill("", 0, noend, 10, 8192, 0, false);
-    double t0 = now();
+    double t0 = h_now();
     struct h_proc *r = h_start(NULL, "mqrecv", NULL);
     h_await_stdout(r, NEVER, 0.6);
-    expect_idle(r, t0, "on an empty queue");
+    h_expect_idle(r, t0, "on an empty queue", idle_hint);
     h_kill(r, SIGTERM);
     expect_failed(r, "SIGTERM while it waits on an empty queue");
     static const char *const args[] = {"-m", "1", NULL};
     struct h_opts o = {.in = "1 a\n1 b\n"};
-    t0 = now();
+    t0 = h_now();
     struct h_proc *p = start_sender(&o, args);
     h_await_stdout(p, NEVER, 0.6);
-    expect_idle(p, t0, "on a full queue");
+    h_expect_idle(p, t0, "on a full queue", idle_hint);
     h_kill(p, SIGTERM);
     expect_failed(p, "SIGTERM while it waits on a full queue");
     expect_no_queue("after SIGTERM");

@@ -34,13 +34,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* What lab 09's mipc prints for rounds turns: "parent: 0", "child: 1"... */
 static char *turns(long rounds)
 {
@@ -148,20 +141,6 @@ static bool in_sigset(const char *hex, int sig)
     return (set >> (sig - 1)) & 1;
 }
 
-/* The state letter of pid in /proc/pid/stat, or '?'. */
-static char proc_state(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-    char *text = h_read_file(path, NULL);
-    char st = '?';
-    const char *paren = text != NULL ? strrchr(text, ')') : NULL;
-    if (paren != NULL && paren[1] == ' ')
-        st = paren[2];
-    free(text);
-    return st;
-}
-
 /* How many of pid's descriptors are pipes. */
 static int count_pipes(pid_t pid)
 {
@@ -188,10 +167,10 @@ static int count_pipes(pid_t pid)
  */
 static char await_asleep(pid_t pid)
 {
-    double end = now() + h_scale(1.0);
+    double end = h_now() + h_scale(1.0);
     char other = '?';
-    for (int asleep = 0; now() < end;) {
-        char st = proc_state(pid);
+    for (int asleep = 0; h_now() < end;) {
+        char st = h_proc_state(pid);
         if (st == 'S') {
             if (++asleep == 100)
                 return 'S';
@@ -311,11 +290,11 @@ START_TEST(dead_parent)
     pid_t child;
     struct h_proc *p = start_game(&child);
     kill_while_asleep(p, p->pid, child);
-    double t0 = now();
+    double t0 = h_now();
     /* h_wait also waits for the orphaned child, and kills it at the
      * time limit. */
     h_wait(p, 0);
-    double took = now() - t0;
+    double took = h_now() - t0;
     if (took > h_scale(H_TIMEOUT) * 0.9 ||
         strstr(p->err, "WAIT_PARENT") == NULL)
         h_fail("the parent was killed; its child should notice at once, "

@@ -155,6 +155,20 @@ void h_expect_no_fifos(const char *dir);
  * of this test is left, and no POSIX object named for it (h_ipc_name). */
 void h_expect_no_ipc(void);
 
+/* ---- a program while it runs (Linux /proc) ---------------------------- */
+
+double h_now(void);            /* CLOCK_MONOTONIC, in seconds */
+/* pid's state letter in /proc/pid/stat: 'R' running, 'S' asleep in the
+ * kernel, 'T' stopped, 'Z' a zombie...; '?' when pid is gone. */
+char h_proc_state(pid_t pid);
+/* CPU seconds (user + system) pid has used so far; -1 when it is gone. */
+double h_cpu_secs(pid_t pid);
+/* p, still running, has waited since t0 (h_now()) for what `doing` says:
+ * it must have used under 20% of a CPU, else it spins and the test fails
+ * with the lab's hint on how to sleep instead. */
+void h_expect_idle(struct h_proc *p, double t0, const char *doing,
+                   const char *hint);
+
 /* Fail with a formatted message (the command is not added). */
 #define h_fail(...) ck_abort_msg(__VA_ARGS__)
 

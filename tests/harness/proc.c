@@ -1,0 +1,82 @@
+/*
+ * proc.c - looking at a program while it runs, through Linux's /proc:
+ * its state letter (is it asleep in the kernel, stopped, running?) and
+ * the CPU time it has used (does it wait by sleeping, or by spinning?).
+ * Tests use these to tell a correct wait from a busy loop, which the
+ * output alone never shows.
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+double h_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The fields of /proc/pid/stat after the command, or NULL when pid is
+ * gone.  Field 2, the command, is in parentheses and may hold spaces and
+ * parentheses itself: the fields after it start after the last ')'. */
+static char *stat_fields(pid_t pid, char **text)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    *text = h_read_file(path, NULL);
+    char *paren = *text != NULL ? strrchr(*text, ')') : NULL;
+    return paren != NULL && paren[1] == ' ' ? paren + 2 : NULL;
+}
+
+char h_proc_state(pid_t pid)
+{
+    char *text;
+    const char *f = stat_fields(pid, &text);
+    char st = f != NULL ? f[0] : '?';
+    free(text);
+    return st;
+}
+
+double h_cpu_secs(pid_t pid)
+{
+    char *text;
+    const char *f = stat_fields(pid, &text);
+    unsigned long ut = 0, st = 0;
+    /* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
+     * cmajflt utime stime */
+    int got = f == NULL ? 0
+                        : sscanf(f,
+                                 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+                                 "%*u %lu %lu",
+                                 &ut, &st);
+    free(text);
+    if (got != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+void h_expect_idle(struct h_proc *p, double t0, const char *doing,
+                   const char *hint)
+{
+    double cpu = h_cpu_secs(p->pid);
+    double wall = h_now() - t0;
+    if (p->done || cpu < 0) {
+        h_wait(p, 0.1);
+        h_fail("%s ended while it should wait %s\n  stdout: %s\n"
+               "  stderr: %s\n  command: %s",
+               p->cmd, doing, h_quote(p->out, p->out_len),
+               h_quote(p->err, p->err_len), p->cmd);
+    }
+    if (cpu > 0.2 * wall) {
+        h_kill(p, SIGKILL);
+        h_fail("%s used %.2f s of CPU in %.2f s while it waited %s: it "
+               "spins.  %s\n  command: %s",
+               p->cmd, cpu, wall, doing, hint, p->cmd);
+    }
+}
