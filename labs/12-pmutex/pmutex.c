@@ -124,13 +124,19 @@ static void lock(void)
     /* END TODO 2 */
 }
 
-static void unlock(void)
+/* A pthread_* call's result: the functions return an error number and
+ * leave errno alone, so put it there for the message. */
+static void pt_check(int e, const char *call)
 {
-    int e = pthread_mutex_unlock(&sh->lock);
     if (e != 0) {
         errno = e;
-        die_child("pthread_mutex_unlock");
+        die_child("%s", call);
     }
+}
+
+static void unlock(void)
+{
+    pt_check(pthread_mutex_unlock(&sh->lock), "pthread_mutex_unlock");
 }
 
 /* Wait on cond (lock held) until it is signalled or PM_WAIT_SECS pass;

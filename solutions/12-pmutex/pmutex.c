@@ -174,13 +174,19 @@ static void lock(void)
     /* END TODO 2 */
 }
 
-static void unlock(void)
+/* A pthread_* call's result: the functions return an error number and
+ * leave errno alone, so put it there for the message. */
+static void pt_check(int e, const char *call)
 {
-    int e = pthread_mutex_unlock(&sh->lock);
     if (e != 0) {
         errno = e;
-        die_child("pthread_mutex_unlock");
+        die_child("%s", call);
     }
+}
+
+static void unlock(void)
+{
+    pt_check(pthread_mutex_unlock(&sh->lock), "pthread_mutex_unlock");
 }
 
 /* Wait on cond (lock held) until it is signalled or PM_WAIT_SECS pass;
@@ -217,7 +223,7 @@ static void put(unsigned long value)
     sh->item[sh->tail] = value;
     sh->tail = (sh->tail + 1) % sh->size;
     sh->count++;
-    pthread_cond_signal(&sh->not_empty);
+    pt_check(pthread_cond_signal(&sh->not_empty), "pthread_cond_signal");
     /* END TODO 4 */
     unlock();
 }
@@ -237,7 +243,7 @@ static void take(void)
     sh->count--;
     sh->checksum += value;
     sh->passed++;
-    pthread_cond_signal(&sh->not_full);
+    pt_check(pthread_cond_signal(&sh->not_full), "pthread_cond_signal");
     /* END TODO 5 */
     unlock();
 }
@@ -251,7 +257,8 @@ static void start_gate(long n)
      * wait_on(gate) while fewer than n have arrived. */
     sh->arrived++;
     if (sh->arrived == (unsigned)n)
-        pthread_cond_broadcast(&sh->gate);
+        pt_check(pthread_cond_broadcast(&sh->gate),
+                 "pthread_cond_broadcast");
     while (sh->arrived < (unsigned)n)
         wait_on(&sh->gate, "the other workers at the start gate");
     /* END TODO 6 */
