@@ -93,7 +93,7 @@ static void expect_no_reply_fifo(const struct h_proc *c)
                name, c->cmd);
 }
 
-/* Make a FIFO from the test, usable by the programs (KIT_RUN_AS). */
+/* Make a FIFO from the test, usable by the programs whatever their uid. */
 static void make_fifo(const char *name)
 {
     const char *path = h_path(name);

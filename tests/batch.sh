@@ -1,41 +1,41 @@
 #!/usr/bin/env bash
 # batch.sh - grade a whole class: every submission in a folder, in parallel.
 #
-# usage: tests/batch.sh [-j JOBS] [--lab-jobs N] [--out DIR] [--run-as USER]
-#                       SUBMISSIONS
+# usage: tests/batch.sh [-j JOBS] [--lab-jobs N] [--out DIR] SUBMISSIONS
 #
 # SUBMISSIONS holds one entry per student: a folder, or a tarball
 # (.tar, .tar.gz, .tgz).  Inside it the grader looks for the labs tree: a
 # `labs/` folder, or the NN-topic folders themselves, at most two levels
-# down.  For every student it writes DIR/<student>/report.txt,
-# results.json and junit.xml, and one row of DIR/gradebook.csv (student,
-# each lab, total).  A submission that cannot be unpacked, has no labs, or
-# breaks the grader gets a row saying so; the batch goes on.
+# down.  Archives are unpacked inside a box (tests/box.sh collect), never
+# on this machine's disk: links, device nodes and paths that leave the
+# archive are refused, and so are archives over 32 MiB, over 10000 files
+# or that unpack to more than the box holds.  For every student it writes
+# DIR/<student>/report.txt, results.json and junit.xml, and one row of
+# DIR/gradebook.csv (student, each lab, total, max, note).  A submission
+# that is refused, has no labs, or breaks the grader gets a row saying so;
+# the batch goes on.  Two entries whose names clean to the same one get
+# distinct names (alice, alice-2).  Every student is graded as uids of
+# their own when run as root (tests/box.sh), so none can reach another.
 #
 # JOBS submissions are graded at a time, and N labs of each (default 2:
 # most of a grading is spent waiting on programs' bounded waits, not on
 # the CPU, so 2 x 2 on a 2-core machine grades a class about a third
 # faster than 2 x 1; `make bench BENCH=batch` measures it).
 #
-# Defaults: JOBS = number of CPUs, DIR = build/batch, USER = nobody when
-# run as root (student programs then cannot touch the kit or the grader's
-# records).  Make sure `make tests` has built the test programs (make
-# batch does it).
+# Defaults: JOBS = number of CPUs, DIR = build/batch.  Make sure `make
+# tests` has built the test programs (make batch does it).
 set -uo pipefail
 
 kit=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 lab_jobs=${KIT_GRADE_JOBS:-2}
 outdir="$kit/build/batch"
-run_as=""
-[ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && run_as=nobody
 while [ $# -gt 0 ]; do
     case $1 in
     -j) jobs=$2; shift 2 ;;
     -j*) jobs=${1#-j}; shift ;;
     --lab-jobs) lab_jobs=$2; shift 2 ;;
     --out) outdir=$2; shift 2 ;;
-    --run-as) run_as=$2; shift 2 ;;
     -*) sed -n '4,5p' "$0" >&2; exit 2 ;;
     *) break ;;
     esac
@@ -49,53 +49,56 @@ done
 subs=$(cd "$1" && pwd)
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
-export KIT_RUN_AS=$run_as
 
-# One student, in the background: unpack, find the tree, grade.
+# One student, in the background: the grader collects the files from the
+# folder or archive in a box, then grades them.
 grade_one() {
-    local entry=$1 student dir tree
-    student=$(basename "$entry")
-    student=${student%.tar.gz}; student=${student%.tgz}; student=${student%.tar}
-    student=$(printf '%s' "$student" | tr -c 'A-Za-z0-9_.-' '_')
+    local entry=$1 student=$2 dir rc
     dir="$outdir/$student"
     rm -rf "$dir"
     mkdir -p "$dir"
-    if [ -f "$entry" ]; then
-        mkdir -p "$dir/unpacked"
-        if ! timeout 60 tar -xf "$entry" -C "$dir/unpacked" --no-same-owner \
-            --no-same-permissions >"$dir/unpack.log" 2>&1; then
-            echo "$student: cannot unpack $(basename "$entry")" >"$dir/error"
-            return
-        fi
-        entry="$dir/unpacked"
-    fi
-    tree=""
-    for cand in "$entry/labs" "$entry" "$entry"/*/labs "$entry"/*; do
-        if [ -d "$cand" ] && compgen -G "$cand/[0-9][0-9]-*" >/dev/null; then
-            tree=$cand
-            break
-        fi
-    done
-    if [ -z "$tree" ]; then
-        echo "$student: no labs found (expected labs/NN-topic/ folders)" >"$dir/error"
-        return
-    fi
-    if ! timeout 900 "$kit/tests/grade.sh" --tree "$tree" --tag "batch-$student" \
+    timeout -s TERM 1800 "$kit/tests/grade.sh" --tree "$entry" --tag "batch-$student" \
         --jobs "$lab_jobs" --results "$dir/results.json" --junit "$dir/junit.xml" \
-        >"$dir/report.txt" 2>"$dir/grader.log"; then
-        echo "$student: the grader failed (see grader.log)" >"$dir/error"
-        return
+        >"$dir/report.txt" 2>"$dir/grader.log"
+    rc=$?
+    if [ $rc -eq 3 ] && grep -q 'refused' "$dir/grader.log"; then
+        { echo "refused:"; grep -v '^grade: the submission was refused' "$dir/grader.log" | head -5; } \
+            | tr '\n' ' ' >"$dir/error"
+    elif [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
+        echo "the grader failed (status $rc; see grader.log)" >"$dir/error"
     fi
-    cp "$kit/build/grade/batch-$student/scores.tsv" "$dir/scores.tsv"
-    rm -rf "$kit/build/grade/batch-$student"/*/src "$dir/unpacked"
+    if [ -f "$kit/build/grade/batch-$student/scores.tsv" ]; then
+        cp "$kit/build/grade/batch-$student/scores.tsv" "$dir/scores.tsv"
+        [ $rc -eq 3 ] && [ ! -f "$dir/error" ] && echo "some labs could not be graded" >"$dir/error"
+    fi
+    [ -f "$dir/scores.tsv" ] || [ -f "$dir/error" ] || echo "no scores" >"$dir/error"
+    return 0
 }
 
-entries=()
+# A student's name: the entry's, less its archive suffix, cleaned to
+# letters, digits and . _ - (never starting with . or -), made distinct.
+declare -A taken=()
+student_name() {
+    local s
+    s=$(basename "$1")
+    s=${s%.tar.gz}; s=${s%.tgz}; s=${s%.tar}
+    s=$(printf '%s' "$s" | tr -c 'A-Za-z0-9_.-' '_' | cut -c1-64)
+    case $s in '' | [.-]*) s="_$s" ;; esac
+    local base=$s n=2
+    while [ -n "${taken[$s]:-}" ]; do s="$base-$n"; n=$((n + 1)); done
+    taken[$s]=1
+    printf '%s' "$s"
+}
+
+entries=() names=()
 for e in "$subs"/*; do
+    [ -e "$e" ] || [ -L "$e" ] || continue
     case $e in
-    *.tar | *.tar.gz | *.tgz) [ -f "$e" ] && entries+=("$e") ;;
-    *) [ -d "$e" ] && entries+=("$e") ;;
+    *.tar | *.tar.gz | *.tgz) [ -f "$e" ] || [ -L "$e" ] || continue ;;
+    *) [ -d "$e" ] || [ -L "$e" ] || continue ;;
     esac
+    entries+=("$e")
+    names+=("$(student_name "$e")")
 done
 total=${#entries[@]}
 [ "$total" -gt 0 ] || { echo "batch: no submissions in $subs" >&2; exit 2; }
@@ -103,14 +106,23 @@ total=${#entries[@]}
 start=$(date +%s)
 done_count=0
 running=0
-for e in "${entries[@]}"; do
+on_signal() {
+    trap - INT TERM HUP
+    local p
+    for p in $(jobs -pr); do kill -TERM "$p" 2>/dev/null; done
+    wait
+    echo "batch: interrupted" >&2
+    exit 130
+}
+trap on_signal INT TERM HUP
+for i in "${!entries[@]}"; do
     if [ "$running" -ge "$jobs" ]; then
         wait -n
         running=$((running - 1))
         done_count=$((done_count + 1))
         printf '\rgraded %d/%d' "$done_count" "$total" >&2
     fi
-    grade_one "$e" &
+    grade_one "${entries[$i]}" "${names[$i]}" &
     running=$((running + 1))
 done
 while [ "$running" -gt 0 ]; do
@@ -129,21 +141,24 @@ labs=$(for f in "$kit"/build/tests/[0-9][0-9]-*; do
     printf 'student'
     for l in $labs; do printf ',%s' "$l"; done
     printf ',total,max,note\n'
-    for e in "${entries[@]}"; do
-        student=$(basename "$e")
-        student=${student%.tar.gz}; student=${student%.tgz}; student=${student%.tar}
-        student=$(printf '%s' "$student" | tr -c 'A-Za-z0-9_.-' '_')
+    for i in "${!entries[@]}"; do
+        student=${names[$i]}
         dir="$outdir/$student"
         printf '%s' "$student"
-        if [ -f "$dir/error" ]; then
+        if [ -f "$dir/scores.tsv" ]; then
+            for l in $labs; do
+                awk -F'\t' -v l="$l" '$1 == l {s += $3} END {printf ",%d", s}' "$dir/scores.tsv"
+            done
+            awk -F'\t' '{s += $3; m += $4} END {printf ",%d,%d", s, m}' "$dir/scores.tsv"
+        else
             for l in $labs; do printf ',0'; done
-            printf ',0,,"%s"\n' "$(tr -d '"\n' <"$dir/error")"
-            continue
+            printf ',0,'
         fi
-        for l in $labs; do
-            awk -F'\t' -v l="$l" '$1 == l {s += $3} END {printf ",%d", s}' "$dir/scores.tsv"
-        done
-        awk -F'\t' '{s += $3; m += $4} END {printf ",%d,%d,\n", s, m}' "$dir/scores.tsv"
+        # The note is text the grader wrote about the submission, which may
+        # quote a file name: quoted for CSV, and never read as a formula.
+        note=$(tr -d '\000-\037\177"' <"$dir/error" 2>/dev/null | cut -c1-300)
+        case $note in [=+@-]*) note="'$note" ;; esac
+        printf ',"%s"\n' "$note"
     done
 } >"$outdir/gradebook.csv"
 echo "batch: $total submission(s) in ${secs}s with $jobs job(s); gradebook: $outdir/gradebook.csv"

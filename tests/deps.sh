@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - make sure what the grader needs is installed: Check (the test
-# framework), pkg-config (to find it) and patch (for the buggy variants);
+# framework), pkg-config (to find it), patch (for the buggy variants),
+# bubblewrap (the box student code builds and runs in), procps (ps, which
+# the kit's own checks use) and zip/unzip (the Gradescope export);
 # with "docs", also pandoc, Graphviz and gnuplot (make handouts draws the
 # diagrams and the measured plots); with "bench", gnuplot (make bench).  Installs them with
 # apt-get as root, or through sudo; otherwise prints the one command to run
@@ -11,6 +13,11 @@ missing=()
 pkg-config --exists check 2>/dev/null || missing+=(check)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v patch >/dev/null || missing+=(patch)
+command -v bwrap >/dev/null || missing+=(bubblewrap)
+command -v ps >/dev/null || missing+=(procps)
+command -v setpriv >/dev/null || missing+=(util-linux)
+command -v zip >/dev/null || missing+=(zip)
+command -v unzip >/dev/null || missing+=(unzip)
 if [ "${1:-}" = docs ]; then
     command -v pandoc >/dev/null || missing+=(pandoc)
     command -v dot >/dev/null || missing+=(graphviz)
@@ -35,4 +42,7 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >/dev/null
 $sudo $cmd -qq >/dev/null
 pkg-config --exists check || { echo "deps: Check is still missing" >&2; exit 1; }
+for tool in bwrap ps setpriv zip unzip patch; do
+    command -v $tool >/dev/null || { echo "deps: $tool is still missing" >&2; exit 1; }
+done
 exit 0

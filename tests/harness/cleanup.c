@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <mqueue.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,8 +119,12 @@ static void describe_name(char *what, size_t n, const char *kind,
 
 /* Is name (a file in /dev/shm or the mqueue file system) a kit name made
  * in one of the base directories? */
+static bool everything; /* in a box of its own: every object is the test's */
+
 static bool our_name(const char *name)
 {
+    if (everything)
+        return strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
     const char *p = name;
     if (strncmp(p, "sem.", 4) == 0)
         p += 4;
@@ -225,7 +228,7 @@ bool h_ipc_leftovers(const char *workdir, const char *iodir, bool remove,
                              &size, &cpid);
             if (got < 2)
                 continue;
-            bool ours = false;
+            bool ours = everything;
             for (int b = 0; b < nbases && key != 0; b++)
                 ours = ours || ((unsigned long)key & 0xffffffUL) ==
                                    ((unsigned long)bases[b] & 0xffffffUL);
@@ -259,9 +262,7 @@ const char *h_ipc_name(const char *tag)
     struct stat st;
     if (stat(h_workdir(), &st) == -1)
         h_fail("harness: stat %s: %s", h_workdir(), strerror(errno));
-    uid_t uid = h_run_uid(NULL);
-    if (uid == (uid_t)-1)
-        uid = getuid();
+    uid_t uid = getuid(); /* the test runs as its programs do */
     snprintf(buf, sizeof ring[0], "/ipckit-%s-%lu-%lx-%lx", tag,
              (unsigned long)uid, (unsigned long)st.st_dev,
              (unsigned long)st.st_ino);
@@ -304,57 +305,13 @@ const char *h_cleanup(const char *workdir, const char *iodir)
     if (strays > 0)
         snprintf(what, sizeof what, "%d stray process%s", strays,
                  strays == 1 ? "" : "es");
+    /* In a box of its own (KIT_BOXED), the box's IPC namespace and
+     * /dev/shm hold nothing but what this test made: all of it goes. */
+    everything = getenv("KIT_BOXED") != NULL;
     if (h_ipc_leftovers(workdir, iodir, true, ipc, sizeof ipc))
         snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s",
                  *what ? ", " : "", ipc);
+    everything = false;
     h_rm_rf(workdir);
     return what;
-}
-
-/* ---- running student programs as another user ---- */
-
-uid_t h_run_uid(gid_t *gid)
-{
-    static int known; /* 0: not looked up, 1: uid valid, -1: none */
-    static uid_t uid;
-    static gid_t g;
-    if (known == 0) {
-        known = -1;
-        const char *who = getenv("KIT_RUN_AS");
-        if (who != NULL && *who && geteuid() == 0) {
-            struct passwd *pw = getpwnam(who);
-            char *end;
-            long n = strtol(who, &end, 10);
-            if (pw != NULL) {
-                uid = pw->pw_uid;
-                g = pw->pw_gid;
-                known = 1;
-            } else if (*end == '\0' && n > 0) {
-                uid = (uid_t)n;
-                g = (gid_t)n;
-                known = 1;
-            }
-        }
-    }
-    if (gid != NULL)
-        *gid = g;
-    return known == 1 ? uid : (uid_t)-1;
-}
-
-static int chown_entry(const char *path, const struct stat *st, int flag,
-                       struct FTW *ftw)
-{
-    (void)flag;
-    (void)ftw;
-    gid_t gid;
-    uid_t uid = h_run_uid(&gid);
-    if (st->st_uid != uid)
-        (void)lchown(path, uid, gid);
-    return 0;
-}
-
-void h_chown_work(void)
-{
-    if (h_run_uid(NULL) != (uid_t)-1)
-        nftw(h_workdir(), chown_entry, 32, FTW_PHYS);
 }

@@ -23,15 +23,6 @@ const char *h_cleanup(const char *workdir, const char *iodir);
  * project id) and segments created by a pid listed in iodir/pids.  Remove
  * them if asked.  Describes them in what; returns true if any were found.
  */
-/*
- * The user student programs run as (KIT_RUN_AS, a name or uid), when the
- * runner is root and that user can reach the programs; otherwise -1 and
- * programs run as the runner's own user.  h_chown_work() gives that user
- * everything in the work directory, so tests behave the same either way.
- */
-uid_t h_run_uid(gid_t *gid);
-void h_chown_work(void);
-
 /* rm -rf path; never fails (reports what it cannot remove). */
 void h_rm_rf(const char *path);
 

@@ -85,6 +85,21 @@ void h_child_setup(void)
         h_fail("harness: sigprocmask: %s", strerror(errno));
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
         h_fail("harness: prctl subreaper: %s", strerror(errno));
+    /* As root, the test itself becomes the box's uid (KIT_BOX_UID) before
+     * it starts anything: the files it makes are the programs' own, the
+     * programs run as that uid, and nothing of the test runs as root
+     * while student code lives.  Undumpable, so those programs cannot
+     * trace it or read its descriptors (Check's result pipe). */
+    const char *u = getenv("KIT_BOX_UID");
+    if (u != NULL && *u && geteuid() == 0) {
+        uid_t uid = (uid_t)strtoul(u, NULL, 10);
+        if (setgroups(0, NULL) == -1 || setgid((gid_t)uid) == -1 ||
+            setuid(uid) == -1)
+            h_fail("harness: cannot become uid %lu: %s", (unsigned long)uid,
+                   strerror(errno));
+    }
+    if (prctl(PR_SET_DUMPABLE, 0) == -1)
+        h_fail("harness: prctl PR_SET_DUMPABLE: %s", strerror(errno));
     if (chdir(h_workdir()) == -1)
         h_fail("harness: chdir %s: %s", h_workdir(), strerror(errno));
 }
@@ -154,34 +169,54 @@ static _Noreturn void exec_child(const struct h_opts *o, const char *path,
         setrlimit(RLIMIT_AS, &as);
     }
 
-    /* As another user, RLIMIT_NPROC binds (it never binds root): a fork
-     * loop stops here, or first at the sandbox's pids cgroup (256 a box).
-     * The limit counts every process of that user on the machine, and a
-     * batch grades several boxes at once as the same user (lab 13 runs
-     * 101 at a time): so it is a backstop, not a box's share. */
-    gid_t gid;
-    uid_t uid = h_run_uid(&gid);
+    /* RLIMIT_NPROC binds a uid that is not root: a fork loop stops here,
+     * or first at the box's pids cgroup.  As root the box's uid is its own
+     * (KIT_BOX_UID), so the limit is this box's alone. */
+    const char *boxuid = getenv("KIT_BOX_UID");
     struct rlimit nproc = {1024, 1024};
-    if (uid != (uid_t)-1)
+    if (boxuid != NULL && *boxuid)
         setrlimit(RLIMIT_NPROC, &nproc);
-    if (uid != (uid_t)-1 &&
-        (setgroups(0, NULL) == -1 || setgid(gid) == -1 || setuid(uid) == -1)) {
-        dprintf(2, "harness: cannot become uid %ld: %s\n", (long)uid,
-                strerror(errno));
-        _exit(126);
-    }
 
     const char *cwd = o != NULL && o->cwd != NULL ? o->cwd : h_workdir();
     if (chdir(cwd) == -1) {
         dprintf(2, "harness: chdir %s: %s\n", cwd, strerror(errno));
         _exit(126);
     }
-    for (const char *const *e = o != NULL ? o->env : NULL; e != NULL && *e;
-         e++)
-        putenv((char *)*e);
+    /* A clean, fixed environment: nothing of the grader's (its paths, its
+     * variables) reaches the program; only what the checkers it may run
+     * under need, and what the test gives. */
+    static char *clean[16 + 32];
+    size_t ne = 0;
+    const char *wrap = getenv("KIT_WRAP");
+    for (const char *const *e = o != NULL ? o->env : NULL;
+         e != NULL && *e && ne < 32; e++)
+        clean[ne++] = (char *)*e;
+    static const char *fixed[] = {"PATH=/usr/local/bin:/usr/bin:/bin",
+                                  "LC_ALL=C", "TZ=UTC", "HOME=/tmp"};
+    static const char *keep[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS",
+                                 "LSAN_OPTIONS", "CK_TIMEOUT_MULTIPLIER"};
+    static char kv[4][512];
+    for (size_t k = 0; k < 8; k++) {
+        const char *entry = k < 4 ? fixed[k] : NULL;
+        if (k >= 4) {
+            const char *v = getenv(keep[k - 4]);
+            if (v == NULL)
+                continue;
+            snprintf(kv[k - 4], sizeof kv[0], "%s=%s", keep[k - 4], v);
+            entry = kv[k - 4];
+        }
+        /* What the test gives wins (a PATH without more, say). */
+        size_t nl = strcspn(entry, "=");
+        bool given = false;
+        for (size_t i = 0; i < ne && !given; i++)
+            given = strncmp(clean[i], entry, nl + 1) == 0;
+        if (!given)
+            clean[ne++] = (char *)entry;
+    }
+    clean[ne] = NULL;
+    environ = clean;
     /* KIT_WRAP (e.g. "valgrind -q --error-exitcode=97") runs every
      * program under a checker; the program still sees its own argv. */
-    const char *wrap = getenv("KIT_WRAP");
     if (wrap != NULL && *wrap) {
         static char words[1024];
         const char *wargv[MAX_ARGS * 2];
@@ -267,7 +302,6 @@ struct h_proc *h_startv(const struct h_opts *o, const char *prog,
         in = in_path;
     }
 
-    h_chown_work();
     fflush(NULL);
     pid_t pid = fork();
     if (pid == -1)
