@@ -106,10 +106,16 @@ total=${#entries[@]}
 start=$(date +%s)
 done_count=0
 running=0
+kill_tree() {
+    local p
+    for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        kill_tree "$p"
+        kill -TERM "$p" 2>/dev/null
+    done
+}
 on_signal() {
     trap - INT TERM HUP
-    local p
-    for p in $(jobs -pr); do kill -TERM "$p" 2>/dev/null; done
+    kill_tree $$
     wait
     echo "batch: interrupted" >&2
     exit 130

@@ -96,7 +96,9 @@ can_box() {
 
 # Why there is no box, in one line.
 why_no_box() {
-    if ! command -v bwrap >/dev/null; then
+    if [ "${KIT_BOX_MODE:-}" = fallback ]; then
+        echo "KIT_BOX_MODE=fallback asks for the fallback"
+    elif ! command -v bwrap >/dev/null; then
         echo "bubblewrap (bwrap) is not installed (make deps installs it)"
     else
         sys_args

@@ -90,13 +90,20 @@ fi
 rec="$out/.records"
 mkdir -m 700 "$rec" || exit 2
 
-# Stop everything on an interrupt: each box launcher kills its box and
-# cgroup on TERM; then nothing is left but this folder's files.
-children() { jobs -pr; }
+# Stop everything on an interrupt (Ctrl-C, a TERM from `timeout`): every
+# process below this one gets a TERM; each box launcher then kills its box
+# and its cgroup.  Background jobs of a script ignore SIGINT, so a TERM it
+# is, sent down the whole tree.
+kill_tree() {
+    local p
+    for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        kill_tree "$p"
+        kill -TERM "$p" 2>/dev/null
+    done
+}
 on_signal() {
     trap - INT TERM HUP
-    local p
-    for p in $(children); do kill -TERM "$p" 2>/dev/null; done
+    kill_tree $$
     wait
     echo "grade: interrupted" >&2
     exit 130
@@ -226,7 +233,7 @@ report_lab() {
     local g="$out/$1"
     fill_lab "$1"
     [ $quiet -eq 1 ] || {
-        grep -m1 '^box:' "$g/runner.log" | tr -d '\000-\010\013-\037\177' | sed 's/^/   /'
+        grep '^box:' "$g/runner.log" | tr -d '\000-\010\013-\037\177' | sed 's/^/   /'
         cat "$g/report.txt"
     }
 }
