@@ -63,6 +63,7 @@ grade: deps
 	    --results "$(RESULTS)" --jobs "$(JOBS)"
 
 test: deps
+	@tests/deps.sh test
 	@$(MAKE) --no-print-directory -s tests
 	@if [ -x tests/kit/selftest.sh ]; then tests/kit/selftest.sh; else \
 	    echo "The kit's self-test is not part of the student kit: use make grade."; fi

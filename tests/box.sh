@@ -53,6 +53,7 @@ die() { echo "box: $*" >&2; exit 2; }
 
 # bwrap arguments shared by every box: system folders read-only, the rest
 # private.  Merged-/usr systems have /bin -> usr/bin: keep them links.
+# "sys_args noetc" leaves /etc out (collecting needs only tar, find, cp).
 sys_args() {
     local d
     BW=(--ro-bind /usr /usr)
@@ -63,7 +64,7 @@ sys_args() {
             BW+=(--ro-bind "/$d" "/$d")
         fi
     done
-    BW+=(--ro-bind /etc /etc)
+    [ "${1:-}" = noetc ] || BW+=(--ro-bind /etc /etc)
     # The kit, its records and its outputs must not show through a system
     # folder (a kit unpacked under /usr/local or /etc): cover them.
     case $kit/ in
@@ -224,7 +225,7 @@ do_collect() {
     fi
     local env=(KIT_STAGE=collect KIT_COLLECT_KIND=$kind KIT_COLLECT_FLAT=$flat)
     if can_box; then
-        sys_args
+        sys_args noetc
         local uid=""
         if [ "$(id -u)" -eq 0 ]; then
             uid=$(pick_uid) || die "no free uid for the box"

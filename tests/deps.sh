@@ -3,6 +3,7 @@
 # framework), pkg-config (to find it), patch (for the buggy variants),
 # bubblewrap (the box student code builds and runs in), procps (ps, which
 # the kit's own checks use) and zip/unzip (the Gradescope export);
+# with "test", also clang (make test builds with gcc and clang);
 # with "docs", also pandoc, Graphviz and gnuplot (make handouts draws the
 # diagrams and the measured plots); with "bench", gnuplot (make bench).  Installs them with
 # apt-get as root, or through sudo; otherwise prints the one command to run
@@ -18,6 +19,11 @@ command -v ps >/dev/null || missing+=(procps)
 command -v setpriv >/dev/null || missing+=(util-linux)
 command -v zip >/dev/null || missing+=(zip)
 command -v unzip >/dev/null || missing+=(unzip)
+if [ "${1:-}" = test ]; then
+    # make test builds everything with clang too: a check that cannot run
+    # must not pass, so clang is installed rather than skipped.
+    command -v clang >/dev/null || missing+=(clang)
+fi
 if [ "${1:-}" = docs ]; then
     command -v pandoc >/dev/null || missing+=(pandoc)
     command -v dot >/dev/null || missing+=(graphviz)

@@ -64,14 +64,14 @@ targets=(build/tests/synclib)
 for l in "${labs[@]}"; do targets+=("build/tests/$l"); done
 logged "labs, solutions and tests build with gcc -Werror" "$b/gcc.log" \
     make -s --no-print-directory labs solutions "${targets[@]}" LABS="${labs[*]}"
-if [ "${SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null; then
+if [ "${SKIP_CLANG:-0}" != 1 ]; then
     rm -rf "$b/clang" && mkdir -p "$b/clang"
     tar --exclude=./build --exclude=./.git -cf - . | tar -C "$b/clang" -xf -
     logged "labs, solutions and tests build with clang -Werror" "$b/clang.log" \
         make -s --no-print-directory -C "$b/clang" labs solutions "${targets[@]}" \
         LABS="${labs[*]}" CC=clang
 else
-    echo "skip clang build (clang not installed, or SKIP_CLANG=1)"
+    echo "skip clang build (SKIP_CLANG=1)"
 fi
 
 echo "== synclib"
