@@ -125,13 +125,17 @@ static bool poke(struct h_proc *p, unsigned long addr, long v)
     char path[64];
     snprintf(path, sizeof path, "/proc/%ld/mem", (long)p->pid);
     int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd != -1 && pwrite(fd, &v, sizeof v, (off_t)addr) == sizeof v) {
+    errno = 0;
+    ssize_t w = fd != -1 ? pwrite(fd, &v, sizeof v, (off_t)addr) : -1;
+    if (w == (ssize_t)sizeof v) {
         close(fd);
         return true;
     }
     /* mipc may have ended on its own since the last look (it found an
-     * earlier write): its exit status and stderr then tell the rest. */
-    if (errno == ESRCH || errno == ENOENT || errno == EIO) {
+     * earlier write): its exit status and stderr then tell the rest.  A
+     * process on its way out has no memory left to write: pwrite() then
+     * writes nothing and sets no errno. */
+    if (w >= 0 || errno == ESRCH || errno == ENOENT || errno == EIO) {
         if (fd != -1)
             close(fd);
         return false;

@@ -70,9 +70,16 @@ sys_args() {
     case $kit/ in
     /usr/* | /etc/* | /bin/* | /sbin/* | /lib*/*) BW+=(--tmpfs "$kit") ;;
     esac
+    # One sysfs folder, read-only: lab 08's tests need a file that says
+    # 4096 bytes and cannot be mapped.  The rest of /sys stays out.
+    # (bwrap makes the folders on the way to a mount point 0700: --dir
+    # makes them 0755, so the box's uid can walk through.)
+    [ -d /sys/kernel/mm/transparent_hugepage ] &&
+        BW+=(--dir /sys --dir /sys/kernel --dir /sys/kernel/mm
+            --ro-bind /sys/kernel/mm/transparent_hugepage /sys/kernel/mm/transparent_hugepage)
     BW+=(--proc /proc --dev /dev
         --perms 1777 --size $((256 << 20)) --tmpfs /tmp
-        --perms 1777 --size $((64 << 20)) --tmpfs /var/tmp
+        --dir /var --perms 1777 --size $((64 << 20)) --tmpfs /var/tmp
         --size $((16 << 20)) --tmpfs /run
         --perms 1777 --size $((256 << 20)) --tmpfs /dev/shm
         --mqueue /dev/mqueue
