@@ -47,6 +47,12 @@ for n in "$jobs" "$lab_jobs"; do
     esac
 done
 subs=$(cd "$1" && pwd)
+# Ask once whether this machine can make the box; every box of this run
+# then knows (tests/box.sh reads KIT_BOX_MODE).
+if [ -z "${KIT_BOX_MODE:-}" ]; then
+    if "$kit/tests/box.sh" probe >/dev/null 2>&1; then KIT_BOX_MODE=box; else KIT_BOX_MODE=fallback; fi
+    export KIT_BOX_MODE
+fi
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 

@@ -48,6 +48,12 @@ done
 case $jobs in '' | *[!0-9]* | 0) jobs=1 ;; esac
 
 export LC_ALL=C TZ=UTC
+# Ask once whether this machine can make the box; every box of this run
+# then knows (tests/box.sh reads KIT_BOX_MODE).
+if [ -z "${KIT_BOX_MODE:-}" ]; then
+    if "$kit/tests/box.sh" probe >/dev/null 2>&1; then KIT_BOX_MODE=box; else KIT_BOX_MODE=fallback; fi
+    export KIT_BOX_MODE
+fi
 [ -e "$tree" ] || [ -L "$tree" ] || { echo "grade: no such folder or archive: $tree" >&2; exit 2; }
 if [ -L "$tree" ]; then
     echo "grade: refused: $tree is a symbolic link; give the folder itself" >&2
