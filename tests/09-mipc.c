@@ -125,21 +125,30 @@ static bool poke(struct h_proc *p, unsigned long addr, long v)
     char path[64];
     snprintf(path, sizeof path, "/proc/%ld/mem", (long)p->pid);
     int fd = open(path, O_WRONLY | O_CLOEXEC);
-    errno = 0;
-    ssize_t w = fd != -1 ? pwrite(fd, &v, sizeof v, (off_t)addr) : -1;
-    if (w == (ssize_t)sizeof v) {
-        close(fd);
-        return true;
+    ssize_t w = -1;
+    if (fd != -1) {
+        errno = 0;
+        w = pwrite(fd, &v, sizeof v, (off_t)addr);
     }
+    int err = errno;
+    if (fd != -1)
+        close(fd);
+    if (w == (ssize_t)sizeof v)
+        return true;
     /* mipc may have ended on its own since the last look (it found an
      * earlier write): its exit status and stderr then tell the rest.  A
-     * process on its way out has no memory left to write: pwrite() then
-     * writes nothing and sets no errno. */
-    if (w >= 0 || errno == ESRCH || errno == ENOENT || errno == EIO) {
-        if (fd != -1)
-            close(fd);
+     * process on its way out has no memory left: pwrite() writes nothing
+     * and sets no errno, and once it is a zombie its /proc/<pid>/mem
+     * belongs to root (EACCES for a test that is not root). */
+    char state = h_proc_state(p->pid);
+    char maps[64];
+    snprintf(maps, sizeof maps, "/proc/%ld/maps", (long)p->pid);
+    size_t mlen = 0;
+    free(h_read_file(maps, &mlen)); /* empty: it has let go of its memory */
+    if (w >= 0 || err == ESRCH || err == ENOENT || err == EIO ||
+        state == 'Z' || state == 'X' || state == '\0' || mlen == 0)
         return false;
-    }
+    errno = err;
     h_fail("harness: write the counter through %s: %s", path,
            strerror(errno));
     return false;
