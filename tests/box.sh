@@ -139,9 +139,11 @@ pick_uid() {
 
 # ---- cgroups (root only) ----------------------------------------------
 
-# cg_make NAME: a cgroup (v2, or v1 pids + memory + freezer) bounding
+# cg_make NAME: a cgroup (v2, or v1 pids + memory + freezer + cpu) bounding
 # processes and memory; sets CG_DIRS.  Fails quietly where cgroups cannot
-# be written.
+# be written.  Being a group of its own in the cpu controller also gives
+# the box a fair share of the CPU as a whole: a box that spins 500
+# processes gets no more than a neighbour's box with two.
 CG_DIRS=()
 cg_make() {
     local name=$1 pids=${KIT_BOX_PIDS:-512} mem=$((${KIT_BOX_MEM_MB:-2048} << 20)) d
@@ -152,6 +154,8 @@ cg_make() {
             echo +pids >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
         grep -qw memory /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
             echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+        grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
+            echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
         mkdir "$d" 2>/dev/null || return 1
         CG_DIRS=("$d")
         echo "$pids" >"$d/pids.max" 2>/dev/null &&
@@ -159,7 +163,10 @@ cg_make() {
         echo 0 >"$d/memory.swap.max" 2>/dev/null
         return 0
     fi
-    for c in pids memory freezer; do
+    for c in pids memory freezer cpu; do
+        if [ "$c" = cpu ] && [ ! -w "/sys/fs/cgroup/$c" ]; then
+            continue # fairness is a bonus; the bounds are not
+        fi
         [ -d "/sys/fs/cgroup/$c" ] && [ -w "/sys/fs/cgroup/$c" ] || { cg_remove; return 1; }
         mkdir "/sys/fs/cgroup/$c/$name" 2>/dev/null || { cg_remove; return 1; }
         CG_DIRS+=("/sys/fs/cgroup/$c/$name")
