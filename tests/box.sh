@@ -145,7 +145,21 @@ pick_uid() {
 # the box a fair share of the CPU as a whole: a box that spins 500
 # processes gets no more than a neighbour's box with two.
 CG_DIRS=()
+# A launcher killed outright (SIGKILL) cannot remove its cgroups: the next
+# box removes those whose launcher is gone and which hold no process.
+cg_reap_stale() {
+    local d pid
+    for d in /sys/fs/cgroup/ipckit-box-* /sys/fs/cgroup/*/ipckit-box-*; do
+        [ -d "$d" ] || continue
+        pid=${d##*/ipckit-box-}
+        pid=${pid%%-*}
+        kill -0 "$pid" 2>/dev/null && continue
+        [ -s "$d/cgroup.procs" ] || rmdir "$d" 2>/dev/null
+    done
+    return 0
+}
 cg_make() {
+    cg_reap_stale
     local name=$1 pids=${KIT_BOX_PIDS:-512} mem=$((${KIT_BOX_MEM_MB:-2048} << 20)) d
     CG_DIRS=()
     if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
