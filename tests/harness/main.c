@@ -429,10 +429,11 @@ static void run_one(const struct h_lab *lab, const struct h_test *t,
      * so no clean-up can be raced. */
     int strays = sweep();
     const char *left = h_cleanup(workdir, iodir);
-    if ((*left || strays) && o->passed)
+    bool public = (size_t)(t - lab->tests) < npublic;
+    if ((*left || strays) && o->passed && public)
         fprintf(stderr, "harness: %s/%s: removed %d process(es) %s\n",
                 lab->name, name, strays, left);
-    if ((size_t)(t - lab->tests) < npublic) /* a hidden test's stay hidden */
+    if (public) /* a hidden test's outputs stay hidden */
         keep_outputs(iodir, name);
     h_rm_rf(base);
 }
