@@ -57,9 +57,15 @@ collect() {
         cat >"$X/.archive" || { echo "refused: cannot read the archive" >&2; exit 4; }
         chmod 644 "$X/.archive"
         mkdir "$X/t" && [ -z "$U" ] || chown "$U:$U" "$X/t"
-        if ! (ulimit -f 65536 && exec "${AS[@]}" tar -xf "$X/.archive" -C "$X/t" \
-            --no-same-owner --no-same-permissions --no-overwrite-dir) >"$X/.log" 2>&1; then
-            echo "refused: the archive cannot be unpacked: $(grep -m1 -v '^tar: Exiting' "$X/.log" | cut -c1-200)" >&2
+        local rc
+        (ulimit -f 65536 && exec "${AS[@]}" tar -xf "$X/.archive" -C "$X/t" \
+            --no-same-owner --no-same-permissions --no-overwrite-dir) >"$X/.log" 2>&1
+        rc=$?
+        if [ $rc -eq 153 ]; then # SIGXFSZ
+            echo "refused: the archive cannot be unpacked: a file in it is larger than 64 MiB" >&2
+            exit 4
+        elif [ $rc -ne 0 ]; then
+            echo "refused: the archive cannot be unpacked: $(grep -v '^tar: Exiting' "$X/.log" | tail -2 | tr '\n' ' ' | cut -c1-300)" >&2
             exit 4
         fi
         rm -f "$X/.archive"

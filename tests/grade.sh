@@ -116,7 +116,10 @@ on_signal() {
 }
 trap on_signal INT TERM HUP
 
-[ $quiet -eq 1 ] || echo "Grading $tree"
+# The submission's path as it may be shown: a file name can hold control
+# bytes (escape sequences for the terminal that reads the report).
+shown_tree=$(printf '%s' "$tree" | tr '\000-\037\177' '?')
+[ $quiet -eq 1 ] || echo "Grading $shown_tree"
 
 # ---- collect the student's files, in a box --------------------------------
 for name in "${labs[@]}"; do
@@ -144,7 +147,7 @@ fi
 [ $quiet -eq 1 ] || echo
 
 sub=""
-[ "$tree" = "$kit/labs" ] || sub=" SUBMISSION=$tree"
+[ "$tree" = "$kit/labs" ] || sub=" SUBMISSION=$(printf '%q' "$shown_tree")"
 t_start=$(date +%s)
 sub_budget=$((${KIT_SUBMISSION_BUDGET:-1800} * scale))
 [ $quiet -eq 1 ] || echo "Budgets: each lab 60 s + 25 s a test, the submission ${sub_budget} s (x TIMEOUT_SCALE=$scale)"$'\n'

@@ -474,13 +474,17 @@ static void report(const struct h_lab *lab, const struct outcome *out,
         indented(out[i].msg, "           ");
         printf("           likely bug: %s\n", t->bug);
         const char *shown = getenv("KIT_KEEP_SHOWN");
-        printf("           files:  %s/%s\n",
-               shown != NULL ? shown
-               : getenv("KIT_RUN_DIR") ? getenv("KIT_RUN_DIR")
-                                       : ".",
-               (*t->fn)->name);
-        if (rerun != NULL)
-            printf("           re-run: %s TEST=%s\n", rerun, (*t->fn)->name);
+        const char *dir = shown != NULL                ? shown
+                          : getenv("KIT_RUN_DIR") != NULL ? getenv("KIT_RUN_DIR")
+                                                          : ".";
+        fputs("           files:  ", stdout);
+        visible(dir, strlen(dir));
+        printf("/%s\n", (*t->fn)->name);
+        if (rerun != NULL) {
+            fputs("           re-run: ", stdout);
+            visible(rerun, strlen(rerun));
+            printf(" TEST=%s\n", (*t->fn)->name);
+        }
     }
     if (nhidden > 0)
         printf("   + %d hidden test%s (%d points): results after "
