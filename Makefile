@@ -30,7 +30,7 @@ export CK_TIMEOUT_MULTIPLIER := $(TIMEOUT_SCALE)
 
 .PHONY: all help deps grade test tests labs solutions clean batch bench \
         gradescope dist-student handouts screenshot
-all: tests labs solutions
+all: deps tests labs solutions
 
 help:
 	@echo "make grade            grade labs/ (your work); prints scores and writes $(RESULTS)"
@@ -97,6 +97,8 @@ bench: deps
 labs solutions:
 	@for l in $(LABS); do $(MAKE) --no-print-directory -C $@/$$l || exit 1; done
 
+# The test programs need Check: on a fresh machine deps installs it first.
+tests: deps
 tests: $(TESTBINS) build/tests/synclib
 
 build/tests/harness/%.o: tests/harness/%.c
