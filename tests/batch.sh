@@ -71,7 +71,7 @@ grade_one() {
         >"$dir/report.txt" 2>"$dir/grader.log"
     rc=$?
     if [ $rc -eq 3 ] && grep -q 'refused' "$dir/grader.log"; then
-        { echo "refused:"; grep -v '^grade: the submission was refused' "$dir/grader.log" | head -5; } \
+        grep -v '^grade: the submission was refused' "$dir/grader.log" | sed 's/^ *//' | head -5 \
             | tr '\n' ' ' >"$dir/error"
     elif [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
         echo "the grader failed (status $rc; see grader.log)" >"$dir/error"

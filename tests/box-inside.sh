@@ -58,8 +58,10 @@ collect() {
         chmod 644 "$X/.archive"
         mkdir "$X/t" && [ -z "$U" ] || chown "$U:$U" "$X/t"
         local rc
-        (ulimit -f 65536 && exec "${AS[@]}" tar -xf "$X/.archive" -C "$X/t" \
-            --no-same-owner --no-same-permissions --no-overwrite-dir) >"$X/.log" 2>&1
+        # (In braces with stderr closed: bash's own note that the job died
+        # of SIGXFSZ is not for the report.)
+        { (ulimit -f 65536 && exec "${AS[@]}" tar -xf "$X/.archive" -C "$X/t" \
+            --no-same-owner --no-same-permissions --no-overwrite-dir) >"$X/.log" 2>&1; } 2>/dev/null
         rc=$?
         if [ $rc -eq 153 ]; then # SIGXFSZ
             echo "refused: the archive cannot be unpacked: a file in it is larger than 64 MiB" >&2
