@@ -146,15 +146,21 @@ pick_uid() {
 # processes gets no more than a neighbour's box with two.
 CG_DIRS=()
 # A launcher killed outright (SIGKILL) cannot remove its cgroups: the next
-# box removes those whose launcher is gone and which hold no process.
+# box removes those that are empty, over two minutes old, and whose
+# launcher is gone.  The age matters: a live box's cgroup is empty only
+# for the moment before its launcher enters it, and a launcher in another
+# pid namespace (a grader run inside a container) cannot be seen by kill -0.
 cg_reap_stale() {
-    local d pid
+    local d pid now
+    now=$(date +%s)
     for d in /sys/fs/cgroup/ipckit-box-* /sys/fs/cgroup/*/ipckit-box-*; do
         [ -d "$d" ] || continue
+        [ -s "$d/cgroup.procs" ] && continue
+        [ $((now - $(stat -c %Y "$d" 2>/dev/null || echo "$now"))) -gt 120 ] || continue
         pid=${d##*/ipckit-box-}
         pid=${pid%%-*}
         kill -0 "$pid" 2>/dev/null && continue
-        [ -s "$d/cgroup.procs" ] || rmdir "$d" 2>/dev/null
+        rmdir "$d" 2>/dev/null
     done
     return 0
 }
