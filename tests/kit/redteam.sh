@@ -55,7 +55,7 @@
 #
 # The gradings run two at a time (REDTEAM_JOBS); the longest go together.
 # Work goes to build/redteam/; one red team runs at a time on a machine
-# (/tmp/ipckit-redteam.lock).  REDTEAM_GRADE_ARGS adds arguments to
+# (a flock on /tmp).  REDTEAM_GRADE_ARGS adds arguments to
 # tests/grade.sh (single mode; e.g. --no-sandbox, to see what the box
 # stops); KIT_RUN_AS and CK_TIMEOUT_MULTIPLIER reach the grader as usual.
 set -uo pipefail
@@ -92,9 +92,10 @@ mkdir -p "$rt"
 
 # One red team at a time on a machine: the adversaries aim at fixed paths
 # (the victim, the canaries), which two runs would share.
-lock=/tmp/ipckit-redteam.lock
+# The lock is taken on /tmp itself (flock works on a folder), so no lock
+# file is left behind.
+lock=/tmp
 command -v flock >/dev/null || { bad "tool flock (util-linux) is missing: two red teams could collide"; exit 1; }
-[ -e "$lock" ] || { : >"$lock"; chmod 644 "$lock"; } 2>/dev/null
 exec 9<"$lock" || { bad "cannot open $lock"; exit 1; }
 if ! flock -n 9; then
     echo "redteam: another red team runs on this machine; waiting for it (at most 20 minutes)"
