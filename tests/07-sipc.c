@@ -382,13 +382,13 @@ START_TEST(idle_cpu)
     /* A waiting client, then a waiting server, must sleep, not spin. */
     double t0 = h_now();
     struct h_proc *c = start_waiting_client("patience");
-    h_await_stdout(c, NEVER, 1.0);
+    h_await_stdout(c, NEVER, 0.4);
     h_expect_idle(c, t0, "for a server", idle_hint);
     t0 = h_now();
     struct h_proc *s = start_server();
     h_wait(c, 0);
     expect_reply(c, "patience", true, 1);
-    h_await_stdout(s, NEVER, 1.0);
+    h_await_stdout(s, NEVER, 0.4);
     h_expect_idle(s, t0, "for a request", idle_hint);
     stop_server(s, SIGTERM);
 }

@@ -652,21 +652,21 @@ START_TEST(idle_cpu)
      * consumer, and a consumer waiting for data must sleep, not spin. */
     double t0 = h_now();
     struct h_proc *c = h_start(NULL, "pshmc", "-t", "60", NULL);
-    h_await_stdout(c, NEVER, 0.6);
+    h_await_stdout(c, NEVER, 0.4);
     h_expect_idle(c, t0, "for a producer", idle_hint);
     h_kill(c, SIGTERM);
     h_wait(c, 0);
     h_write_file(h_path("t.txt"), "x\n", 2);
     t0 = h_now();
     struct h_proc *p = start_producer("-t", "60");
-    h_await_stdout(p, NEVER, 0.6);
+    h_await_stdout(p, NEVER, 0.4);
     h_expect_idle(p, t0, "for a consumer", idle_hint);
     h_kill(p, SIGTERM);
     h_wait(p, 0);
     int fd;
     mid_stream(&fd, &p, &c);
     t0 = h_now();
-    h_await_stdout(c, NEVER, 0.6);
+    h_await_stdout(c, NEVER, 0.4);
     h_expect_idle(c, t0, "for data", idle_hint);
     close_fifo(fd, "in");
     h_wait(c, 0);

@@ -661,7 +661,7 @@ START_TEST(idle_cpu)
     fill("", 0, noend, 10, 8192, 0, false);
     double t0 = h_now();
     struct h_proc *r = h_start(NULL, "mqrecv", NULL);
-    h_await_stdout(r, NEVER, 0.6);
+    h_await_stdout(r, NEVER, 0.4);
     h_expect_idle(r, t0, "on an empty queue", idle_hint);
     h_kill(r, SIGTERM);
     expect_failed(r, "SIGTERM while it waits on an empty queue");
@@ -669,7 +669,7 @@ START_TEST(idle_cpu)
     struct h_opts o = {.in = "1 a\n1 b\n"};
     t0 = h_now();
     struct h_proc *p = start_sender(&o, args);
-    h_await_stdout(p, NEVER, 0.6);
+    h_await_stdout(p, NEVER, 0.4);
     h_expect_idle(p, t0, "on a full queue", idle_hint);
     h_kill(p, SIGTERM);
     expect_failed(p, "SIGTERM while it waits on a full queue");

@@ -58,8 +58,8 @@ sys_args() {
     local d
     BW=(--ro-bind /usr /usr)
     for d in bin sbin lib lib32 lib64 libx32; do
-        if [ -L "/$d" ]; then
-            BW+=(--symlink "$(readlink "/$d")" "/$d")
+        if [ -L "/$d" ] && [ "/$d" -ef "/usr/$d" ]; then
+            BW+=(--symlink "usr/$d" "/$d")
         elif [ -d "/$d" ]; then
             BW+=(--ro-bind "/$d" "/$d")
         fi
@@ -87,7 +87,7 @@ sys_args() {
         --hostname ipckit-box --die-with-parent --new-session --clearenv
         --setenv PATH /usr/local/bin:/usr/bin:/bin --setenv LC_ALL C --setenv TZ UTC
         --setenv HOME /tmp)
-    [ "$(id -u)" -eq 0 ] || BW+=(--unshare-user)
+    [ "$EUID" -eq 0 ] || BW+=(--unshare-user)
 }
 
 # 0 when a bwrap box works here.  The answer is cached per process tree
@@ -126,9 +126,15 @@ pick_uid() {
     local uid i
     for i in 1 2 3 4 5 6 7 8; do
         uid=$((1000000000 + SRANDOM % 1073741824))
-        if ! awk -v u="$uid" '$1 == "Uid:" && ($2 == u || $3 == u) {f = 1; exit} END {exit !f}' \
-                /proc/[0-9]*/status 2>/dev/null &&
-            ! awk -v u="$uid" 'NR > 1 && ($8 == u || $9 == u) {f = 1} END {exit !f}' \
+        # (Real and effective uids on the "Uid:" lines of processes; the
+        # owner and creator columns of the System V tables, found by their
+        # headings.)
+        if ! awk -v u="$uid" '
+                /^Uid:/ && ($2 == u || $3 == u) {f = 1; exit}
+                FILENAME !~ /sysvipc/ {next}
+                FNR == 1 {uc = cc = 0; for (i = 1; i <= NF; i++) {if ($i == "uid") uc = i; if ($i == "cuid") cc = i}; next}
+                (uc && $uc == u) || (cc && $cc == u) {f = 1; exit}
+                END {exit !f}' /proc/[0-9]*/status \
                 /proc/sysvipc/msg /proc/sysvipc/shm /proc/sysvipc/sem 2>/dev/null; then
             echo "$uid"
             return 0
@@ -151,8 +157,7 @@ CG_DIRS=()
 # for the moment before its launcher enters it, and a launcher in another
 # pid namespace (a grader run inside a container) cannot be seen by kill -0.
 cg_reap_stale() {
-    local d pid now
-    now=$(date +%s)
+    local d pid now=$EPOCHSECONDS
     for d in /sys/fs/cgroup/ipckit-box-* /sys/fs/cgroup/*/ipckit-box-*; do
         [ -d "$d" ] || continue
         [ -s "$d/cgroup.procs" ] && continue
@@ -183,14 +188,19 @@ cg_make() {
         echo 0 >"$d/memory.swap.max" 2>/dev/null
         return 0
     fi
+    local want=() c
     for c in pids memory freezer cpu; do
         if [ "$c" = cpu ] && [ ! -w "/sys/fs/cgroup/$c" ]; then
             continue # fairness is a bonus; the bounds are not
         fi
-        [ -d "/sys/fs/cgroup/$c" ] && [ -w "/sys/fs/cgroup/$c" ] || { cg_remove; return 1; }
-        mkdir "/sys/fs/cgroup/$c/$name" 2>/dev/null || { cg_remove; return 1; }
-        CG_DIRS+=("/sys/fs/cgroup/$c/$name")
+        [ -d "/sys/fs/cgroup/$c" ] && [ -w "/sys/fs/cgroup/$c" ] || return 1
+        want+=("/sys/fs/cgroup/$c/$name")
     done
+    if ! mkdir "${want[@]}" 2>/dev/null; then
+        rmdir "${want[@]}" 2>/dev/null
+        return 1
+    fi
+    CG_DIRS=("${want[@]}")
     echo "$pids" >"/sys/fs/cgroup/pids/$name/pids.max" 2>/dev/null &&
         echo "$mem" >"/sys/fs/cgroup/memory/$name/memory.limit_in_bytes" 2>/dev/null ||
         { cg_remove; return 1; }
@@ -215,7 +225,7 @@ cg_kill() {
     for d in "${CG_DIRS[@]}"; do
         [ -f "$d/freezer.state" ] && frz=$d
     done
-    for i in $(seq 1 50); do
+    for ((i = 0; i < 50; i++)); do
         [ -s "${CG_DIRS[0]}/cgroup.procs" ] || return 0
         [ -n "$frz" ] && echo FROZEN >"$frz/freezer.state" 2>/dev/null
         xargs -r kill -KILL <"${CG_DIRS[0]}/cgroup.procs" 2>/dev/null
@@ -226,8 +236,7 @@ cg_kill() {
 }
 
 cg_remove() {
-    local d
-    for d in "${CG_DIRS[@]}"; do rmdir "$d" 2>/dev/null; done
+    [ ${#CG_DIRS[@]} -eq 0 ] || rmdir "${CG_DIRS[@]}" 2>/dev/null
     CG_DIRS=()
 }
 
@@ -261,7 +270,7 @@ do_collect() {
     if can_box; then
         sys_args noetc
         local uid=""
-        if [ "$(id -u)" -eq 0 ]; then
+        if [ "$EUID" -eq 0 ]; then
             uid=$(pick_uid) || die "no free uid for the box"
             env+=(KIT_BOX_UID=$uid)
         fi
@@ -285,7 +294,7 @@ do_collect() {
     env+=(KIT_BOX_ROOT=$root KIT_LABS_LIST=$labs)
     [ $kind = dir ] && env+=(KIT_COLLECT_IN=$in)
     local uid="" rc
-    if [ "$(id -u)" -eq 0 ]; then
+    if [ "$EUID" -eq 0 ]; then
         uid=$(pick_uid) || die "no free uid for the box"
         env+=(KIT_BOX_UID=$uid)
     fi
@@ -309,7 +318,7 @@ do_collect() {
 # clean-up cannot be raced.
 sweep_uid() {
     local uid=$1 i
-    for i in $(seq 1 50); do
+    for ((i = 0; i < 50; i++)); do
         awk -v u="$uid" '$1 == "Uid:" && ($2 == u || $3 == u) {f = 1; exit} END {exit !f}' \
             /proc/[0-9]*/status 2>/dev/null || break
         setpriv --reuid="$uid" --regid="$uid" --clear-groups /bin/kill -KILL -1 2>/dev/null
@@ -358,7 +367,7 @@ do_grade() {
         die "grade: usage: box.sh grade --lab NAME --given DIR --keep DIR --runner BIN --budget SECS"
     trap on_signal INT TERM HUP
     local root=0 rc
-    [ "$(id -u)" -eq 0 ] && root=1
+    [ "$EUID" -eq 0 ] && root=1
     envs+=(KIT_STAGE=grade KIT_LAB=$lab KIT_RUNNER_FD=9)
     if [ $root = 1 ]; then
         BOX_UID=$(pick_uid) || die "no free uid for the box"
@@ -430,7 +439,7 @@ do_grade() {
 case ${1:-} in
 probe)
     if can_box; then
-        if [ "$(id -u)" -eq 0 ]; then
+        if [ "$EUID" -eq 0 ]; then
             echo "box: bubblewrap, programs as a uid of their own per lab"
         else
             echo "box: bubblewrap in a user namespace, programs as $(id -un 2>/dev/null || id -u)"

@@ -72,13 +72,13 @@ case $scale in '' | *[!0-9]*) scale=1 ;; esac
 # by a box that is gone, so removing it cannot be raced.
 rm -rf "$out"
 mkdir -p "$out" || exit 2
-[ "$(id -u)" -eq 0 ] && chmod 700 "$out"
+[ "$EUID" -eq 0 ] && chmod 700 "$out"
 
 # The labs the kit has tests for, optionally only some.
 labs=()
 for bin in "$kit"/build/tests/[0-9][0-9]-*; do
     [ -x "$bin" ] || continue
-    name=$(basename "$bin")
+    name=${bin##*/}
     [ -z "$lab" ] && { labs+=("$name"); continue; }
     for want in ${lab//,/ }; do
         case $want in
@@ -122,8 +122,15 @@ shown_tree=$(printf '%s' "$tree" | tr '\000-\037\177' '?')
 [ $quiet -eq 1 ] || echo "Grading $shown_tree"
 
 # ---- collect the student's files, in a box --------------------------------
+# Each lab's tables, asked of its test program once: the files a student
+# edits, and every test (points, what, bug), the public ones first.
+mkdir -m 700 "$out/.tables" || exit 2
 for name in "${labs[@]}"; do
-    echo "$name $("$kit/build/tests/$name" --files)"
+    "$kit/build/tests/$name" --files >"$out/.tables/$name.files"
+    "$kit/build/tests/$name" --list >"$out/.tables/$name.list"
+    "$kit/build/tests/$name" --list-public >"$out/.tables/$name.public" 2>/dev/null
+    read -r files <"$out/.tables/$name.files"
+    echo "$name $files"
 done >"$out/labs.list"
 collect_args=(--in "$tree" --labs "$out/labs.list")
 [ $flat -eq 1 ] && collect_args+=(--flat)
@@ -146,9 +153,24 @@ if [ -s "$out/collect.log" ] && [ $quiet -eq 0 ]; then
 fi
 [ $quiet -eq 1 ] || echo
 
+# synclib is the kit's own code, never a student's: compile it once, as a
+# lab's Makefile would (same rules, flags and SAN, a clean environment),
+# and give every lab the objects instead of compiling it again in each
+# box.  Cached in build/ per SAN; make rebuilds it when synclib changes.
+# Without it (no compiler here), each box compiles synclib itself.
+libobj="$kit/build/labobj/$(printf '%s' "${SAN:-}" | cksum | cut -d' ' -f1)"
+if mkdir -p "$libobj" &&
+    (flock 9 && printf 'PROGS =\ninclude %s/mk/lab.mk\n' "$kit" >"$libobj/Makefile" &&
+        exec env -i PATH="$PATH" SAN="${SAN:-}" make -s -C "$libobj" synclib.o err.o ipcname.o) \
+        9>"$libobj/.lock" >/dev/null 2>&1; then
+    libobjs=("$libobj/synclib.o" "$libobj/err.o" "$libobj/ipcname.o")
+else
+    libobjs=()
+fi
+
 sub=""
 [ "$tree" = "$kit/labs" ] || sub=" SUBMISSION=$(printf '%q' "$shown_tree")"
-t_start=$(date +%s)
+t_start=$EPOCHSECONDS
 sub_budget=$((${KIT_SUBMISSION_BUDGET:-1800} * scale))
 [ $quiet -eq 1 ] || echo "Budgets: each lab 60 s + 25 s a test, the submission ${sub_budget} s (x TIMEOUT_SCALE=$scale)"$'\n'
 
@@ -158,22 +180,26 @@ sub_budget=$((${KIT_SUBMISSION_BUDGET:-1800} * scale))
 grade_lab() {
     local name=$1 bin="$kit/build/tests/$1" g="$out/$1" f
     mkdir -p "$g/given/labs/$name" "$g/io"
-    [ "$(id -u)" -eq 0 ] && chmod 700 "$g/io"
-    cp -r "$kit/mk" "$kit/synclib" "$g/given/"
-    cp "$kit/labs/$name/Makefile" "$g/given/labs/$name/"
+    [ "$EUID" -eq 0 ] && chmod 700 "$g/io"
+    local take=("$kit/labs/$name/Makefile" "${libobjs[@]}") files
     : >"$g/given/.kit-missing"
-    for f in $("$bin" --files); do
+    read -r files <"$out/.tables/$name.files"
+    for f in $files; do
         if [ -f "$out/collected/labs/$name/$f" ]; then
-            cp "$out/collected/labs/$name/$f" "$g/given/labs/$name/$f"
+            take+=("$out/collected/labs/$name/$f")
         else
             echo "missing file: $name/$f" >>"$g/given/.kit-missing"
         fi
     done
-    chmod -R a+rX "$g/given"
-    local ntests budget left
-    ntests=$("$bin" --list | wc -l)
+    # (a+rX: the kit's own files may be private to its owner; the box's
+    # uid must read them.)
+    cp -r "$kit/mk" "$kit/synclib" "$g/given/" && cp "${take[@]}" "$g/given/labs/$name/" &&
+        chmod -R a+rX "$g/given" || return 1
+    local ntests budget left lines
+    mapfile -t lines <"$out/.tables/$name.list"
+    ntests=${#lines[@]}
     budget=$(((60 + 25 * ntests) * scale))
-    left=$((sub_budget - ($(date +%s) - t_start)))
+    left=$((sub_budget - (EPOCHSECONDS - t_start)))
     [ "$left" -lt "$budget" ] && budget=$left
     : >"$rec/$name.jsonl"
     : >"$rec/$name.tsv"
@@ -193,25 +219,31 @@ grade_lab() {
         KIT_HIDDEN_VISIBILITY; do
         [ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
     done
+    local t0=$EPOCHREALTIME
     "$kit/tests/box.sh" grade --lab "$name" --given "$g/given" --keep "$g/io" \
         --runner "$bin" --budget "$budget" "${envs[@]}" \
         3>>"$rec/$name.jsonl" 4>>"$rec/$name.tsv" 5>>"$rec/$name.junit" \
         >"$g/report.txt" 2>"$g/runner.log" </dev/null
     echo $? >"$g/status"
+    local t1=$EPOCHREALTIME
+    t0=${t0/./} t1=${t1/./}
+    echo $(((10#$t1 - 10#$t0) / 1000)) >"$g/ms"
 }
 
 # fill_lab NAME: every test the kit has for the lab that the runner did not
 # record (the box was stopped, or the runner died) scores 0, with why.
 fill_lab() {
-    local name=$1 g="$out/$1" why st
-    st=$(cat "$g/status" 2>/dev/null || echo none)
+    local name=$1 g="$out/$1" why st=none stopped npub
+    [ -f "$g/status" ] && read -r st <"$g/status"
     if [ -f "$g/io/.stopped" ]; then
-        why="not run: the $(cat "$g/io/.stopped") ran out before this test finished"
+        read -r stopped <"$g/io/.stopped"
+        why="not run: the $stopped ran out before this test finished"
     else
         why="not run: the grader could not run this lab (exit status $st; see $g/runner.log)"
     fi
-    "$kit/build/tests/$name" --list | awk -F'\t' -v lab="$name" -v want=",$test," \
-        -v why="$why" -v npub="$("$kit/build/tests/$name" --list-public 2>/dev/null | wc -l)" \
+    mapfile -t npub <"$out/.tables/$name.public"
+    awk -F'\t' -v lab="$name" -v want=",$test," \
+        -v why="$why" -v npub="${#npub[@]}" \
         -v tsv="$rec/$name.tsv" -v json="$rec/$name.jsonl" -v junit="$rec/$name.junit" '
         function js(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
         function xs(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); gsub(/"/, "\\&quot;", s); return s }
@@ -227,7 +259,8 @@ fill_lab() {
             missing = missing sprintf("  <testcase classname=\"%s\" name=\"%s\"><failure message=\"%s\">%s</failure></testcase>\n", lab, $1, xs($3), xs(why))
             m++
         }
-        END { if (m) printf "<testsuite name=\"%s-not-run\" tests=\"%d\" failures=\"%d\" errors=\"0\">\n%s</testsuite>\n", lab, m, m, missing >> junit }'
+        END { if (m) printf "<testsuite name=\"%s-not-run\" tests=\"%d\" failures=\"%d\" errors=\"0\">\n%s</testsuite>\n", lab, m, m, missing >> junit }' \
+        "$out/.tables/$name.list"
     if [ -f "$g/io/.stopped" ] || { [ "$st" != 0 ] && [ "$st" != 1 ]; }; then
         {
             echo "== $name"
@@ -247,23 +280,43 @@ report_lab() {
     }
 }
 
-# Up to $jobs labs at a time; reports come out in lab order as soon as
-# each lab and the ones before it are done.
-pids=() shown=0
+# Up to $jobs labs at a time, the longest first (as the last gradings on
+# this machine measured them, in build/grade/.lab-ms; the later labs
+# first when none did), so that no long lab starts last.  Reports come out
+# in lab order as soon as each lab and the ones before it are done.
+declare -A pid_of=() secs=()
+if [ -f "$kit/build/grade/.lab-ms" ]; then
+    while read -r name t; do secs[$name]=$t; done <"$kit/build/grade/.lab-ms"
+fi
+order=()
+while read -r _ name; do order+=("$name"); done < <(
+    for i in "${!labs[@]}"; do echo "${secs[${labs[$i]}]:-0}.$((1000 + i)) ${labs[$i]}"; done |
+        sort -rn)
+shown=0
 show_ready() {
-    while [ $shown -lt ${#pids[@]} ]; do
-        if [ "${1:-}" != all ] && kill -0 "${pids[$shown]}" 2>/dev/null; then
-            return
+    local name pid
+    while [ $shown -lt ${#labs[@]} ]; do
+        name=${labs[$shown]}
+        pid=${pid_of[$name]:-}
+        [ -n "$pid" ] || return 0
+        if [ "${1:-}" != all ] && kill -0 "$pid" 2>/dev/null; then
+            return 0
         fi
-        wait "${pids[$shown]}"
-        report_lab "${labs[$shown]}"
+        wait "$pid"
+        report_lab "$name"
         shown=$((shown + 1))
     done
 }
-for name in "${labs[@]}"; do
-    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+running() { # sets $n: the labs still being graded
+    local p
+    n=0
+    for p in "${pid_of[@]}"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done
+}
+for name in "${order[@]}"; do
+    running
+    while [ "$n" -ge "$jobs" ]; do wait -n; running; done
     grade_lab "$name" &
-    pids+=($!)
+    pid_of[$name]=$!
     show_ready
 done
 show_ready all
@@ -272,24 +325,42 @@ show_ready all
 # Each test counts once (its first record), for at most its points in the
 # kit's own table; the records' order is the labs' order.
 status=0
-: >"$out/scores.tsv"
-: >"$out/results.jsonl"
-: >"$out/junit.body"
+joined=() jsonls=() junits=()
 for name in "${labs[@]}"; do
-    "$kit/build/tests/$name" --list | awk -F'\t' -v lab="$name" '
-        NR == FNR { max[$1] = $2; next }
-        $1 == lab && ($2 in max) && !($2 in seen) {
-            seen[$2] = 1
-            s = $3 + 0; if (s > max[$2]) s = max[$2]; if (s < 0) s = 0
-            printf "%s\t%s\t%d\t%d\t%s\t%s\n", lab, $2, s, max[$2], (s == max[$2] && $5 == "PASS") ? "PASS" : "FAIL", ($6 == "hidden" ? "hidden" : "visible")
-        }' - "$rec/$name.tsv" >>"$out/scores.tsv"
-    cat "$rec/$name.jsonl" >>"$out/results.jsonl"
-    cat "$rec/$name.junit" >>"$out/junit.body"
-    st=$(cat "$out/$name/status" 2>/dev/null || echo none)
+    joined+=("$out/.tables/$name.list" "$rec/$name.tsv")
+    jsonls+=("$rec/$name.jsonl")
+    junits+=("$rec/$name.junit")
+    st=none
+    [ -f "$out/$name/status" ] && read -r st <"$out/$name/status"
     if [ "$st" != 0 ] && [ "$st" != 1 ] && [ ! -f "$out/$name/io/.stopped" ]; then
         status=3
     fi
 done
+# Pairs of files: a lab's table of tests (NAME.list), then its records.
+awk -F'\t' '
+    FILENAME ~ /\.list$/ {
+        if (FNR == 1) { lab = FILENAME; sub(/.*\//, "", lab); sub(/\.list$/, "", lab); split("", max); split("", seen) }
+        max[$1] = $2; next
+    }
+    $1 == lab && ($2 in max) && !($2 in seen) {
+        seen[$2] = 1
+        s = $3 + 0; if (s > max[$2]) s = max[$2]; if (s < 0) s = 0
+        printf "%s\t%s\t%d\t%d\t%s\t%s\n", lab, $2, s, max[$2], (s == max[$2] && $5 == "PASS") ? "PASS" : "FAIL", ($6 == "hidden" ? "hidden" : "visible")
+    }' "${joined[@]}" >"$out/scores.tsv"
+# How long each lab took when all its tests ran and passed: the order of
+# the next grading.  (Only passing labs: one that failed at once, or slept
+# to its budget, says nothing of how long the lab takes.)
+if [ -z "$test" ]; then
+    declare -A failing=()
+    while read -r name; do failing[$name]=1; done < <(awk -F'\t' '$5 != "PASS" {print $1}' "$out/scores.tsv")
+    for name in "${labs[@]}"; do
+        [ -z "${failing[$name]:-}" ] && [ -f "$out/$name/ms" ] && read -r "secs[$name]" <"$out/$name/ms"
+    done
+    for name in "${!secs[@]}"; do echo "$name ${secs[$name]}"; done >"$kit/build/grade/.lab-ms.$$" &&
+        mv -f "$kit/build/grade/.lab-ms.$$" "$kit/build/grade/.lab-ms"
+fi
+cat "${jsonls[@]}" >"$out/results.jsonl"
+cat "${junits[@]}" >"$out/junit.body"
 read -r vscore vmax hcount < <(awk -F'\t' '$6 != "hidden" {s += $3; m += $4} $6 == "hidden" {h++}
     END {print s+0, m+0, h+0}' "$out/scores.tsv")
 {
@@ -311,8 +382,9 @@ read -r vscore vmax hcount < <(awk -F'\t' '$6 != "hidden" {s += $3; m += $4} $6 
     cat "$out/junit.body"
     echo "</testsuites>"
 } >"$junit"
-rm -rf "$rec" "$out/results.jsonl" "$out/junit.body" "$out/collected"
-for name in "${labs[@]}"; do rm -rf "$out/$name/given"; done
+given=("${labs[@]/#/$out/}")
+rm -rf "$rec" "$out/.tables" "$out/results.jsonl" "$out/junit.body" "$out/collected" \
+    "${given[@]/%//given}"
 if [ $quiet -eq 0 ]; then
     echo "Summary"
     awk -F'\t' '$6 != "hidden" {s[$1] += $3; m[$1] += $4; if (!($1 in o)) o[$1] = n++}

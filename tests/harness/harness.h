@@ -164,8 +164,8 @@ char h_proc_state(pid_t pid);
 /* CPU seconds (user + system) pid has used so far; -1 when it is gone. */
 double h_cpu_secs(pid_t pid);
 /* p, still running, has waited since t0 (h_now()) for what `doing` says:
- * it must have used under 20% of a CPU, else it spins and the test fails
- * with the lab's hint on how to sleep instead. */
+ * it must have used under 20% of a CPU (and 30 ms to start), else it
+ * spins and the test fails with the lab's hint on how to sleep instead. */
 void h_expect_idle(struct h_proc *p, double t0, const char *doing,
                    const char *hint);
 

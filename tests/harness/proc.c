@@ -73,7 +73,11 @@ void h_expect_idle(struct h_proc *p, double t0, const char *doing,
                p->cmd, doing, h_quote(p->out, p->out_len),
                h_quote(p->err, p->err_len), p->cmd);
     }
-    if (cpu > 0.2 * wall) {
+    /* A fifth of the wait, plus 30 ms (times the timeout scale) for the
+     * program's start, which counts too: a sanitizer's runtime takes
+     * that much before main().  A spinner uses far more: at least half a
+     * CPU even on a busy machine. */
+    if (cpu > 0.2 * wall + h_scale(0.03)) {
         h_kill(p, SIGKILL);
         h_fail("%s used %.2f s of CPU in %.2f s while it waited %s: it "
                "spins.  %s\n  command: %s",
