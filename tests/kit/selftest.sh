@@ -14,7 +14,7 @@
 #   - nothing (System V object, /dev/shm file, FIFO, process) is left over.
 # Ends with "N passed, N failed" and a non-zero status on any failure.
 #
-# Environment: REPEAT (default 3) solution gradings; GJOBS (default 2)
+# Environment: REPEAT (default 3) solution gradings; GJOBS (default 3)
 # gradings at a time; SKIP_SAN=1 and
 # SKIP_CLANG=1 skip those steps; VALGRIND=1 adds a valgrind grading;
 # LABS="04-fifo 05-msgq" tests only those labs (and skips the machine-wide
@@ -89,18 +89,111 @@ logged "synclib unit tests" "$b/synclib.log" build/tests/synclib
 # are read at the end.
 # (Started apart from this shell's jobs, so the pool's `wait` does not
 # wait for it.)
+# The checks that need no grading: the handouts against the labs, and the
+# exports where they are unpacked.  Run beside the pool of gradings once
+# the red team is done (the whole kit), their verdicts read at the end.
+late_checks() {
+echo "== handouts agree with the labs"
+# Steps match TODOs, named files exist, sample outputs are re-run.
+tests/kit/check-handouts.sh "${labs[@]}" >"$b/handouts.log" 2>&1
+cat "$b/handouts.log"
+passed=$((passed + $(grep -c '^ok' "$b/handouts.log")))
+failed=$((failed + $(grep -c '^FAIL' "$b/handouts.log")))
+if [ -z "${LABS:-}" ]; then
+    # The pages render, with their pictures, and every link resolves.
+    if tests/deps.sh docs >"$b/docs-deps.log" 2>&1 &&
+        handouts/render.sh "$kit/$b/html" >"$b/render.log" 2>&1; then
+        ok "make handouts: $(tail -1 "$b/render.log" | cut -d' ' -f2-5)"
+        tests/kit/check-handouts.sh --html "$b/html" 01-pipe >"$b/links.log" 2>&1
+        grep 'rendered pages' "$b/links.log"
+        grep -q '^FAIL rendered' "$b/links.log" && failed=$((failed + 1)) || passed=$((passed + 1))
+    else
+        bad "make handouts"; tail -5 "$b/render.log" "$b/docs-deps.log"
+    fi
+    # A deliberate disagreement must be caught: a changed sample output, a
+    # step naming a TODO that does not exist, a file that does not exist.
+    fake="$b/fake-kit"
+    rm -rf "$fake" && mkdir -p "$fake/handouts"
+    cp -r Makefile mk synclib labs solutions "$fake/"
+    for mutation in 's/^Hello, World!$/Hello, world!/' \
+        's/^### Step 2 (TODO 2)/### Step 2 (TODO 9)/' \
+        's/`pipe.c`/`pipe2.c`/'; do
+        sed "$mutation" handouts/01-pipe.md >"$fake/handouts/01-pipe.md"
+        if cmp -s handouts/01-pipe.md "$fake/handouts/01-pipe.md"; then
+            bad "handout mutation '$mutation' changed nothing (fix the test)"
+        elif tests/kit/check-handouts.sh --root "$fake" 01-pipe >"$b/mut.log" 2>&1; then
+            bad "a handout that disagrees with its lab ($mutation) passes the check"
+        else
+            ok "a handout that disagrees with its lab is caught: $(grep -m1 '^FAIL' "$b/mut.log" | cut -c6-90)"
+        fi
+    done
+fi
+
+
+echo "== exports work where they are unpacked"
+# The student tarball, on its own: no solutions, hidden tests or variants,
+# and make grade works there.
+rm -rf "$b/dist" && mkdir -p "$b/dist"
+if tests/export/package.sh student "$b/student.tar.gz" >/dev/null &&
+    tar -xzf "$b/student.tar.gz" -C "$b/dist"; then
+    leaked=$(cd "$b/dist/ipckit" && ls -d solutions tests/hidden tests/bugs tests/kit 2>/dev/null)
+    check "student tarball has no solutions, hidden tests or variants" test -z "$leaked"
+    (cd "$b/dist/ipckit" && make grade >../grade.out 2>&1)
+    if grep -q '^TOTAL' "$b/dist/grade.out" &&
+        [ "$(awk '/^TOTAL/ {split($2, a, "/"); print (a[1] < a[2])}' "$b/dist/grade.out")" = 1 ]; then
+        ok "make grade works in the unpacked student tarball ($(grep '^TOTAL' "$b/dist/grade.out"))"
+    else
+        bad "make grade in the unpacked student tarball"; tail -20 "$b/dist/grade.out"
+    fi
+else
+    bad "make dist-student"
+fi
+# The Gradescope zip, unpacked as Gradescope would, given the solutions'
+# files flat (as a student uploads them): full marks, hidden tests included.
+ag="$kit/$b/ag"
+rm -rf "$ag" && mkdir -p "$ag/source" "$ag/submission"
+if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
+    (cd "$ag/source" && unzip -q "$kit/$b/gradescope.zip" && cp run_autograder ..); then
+    for l in "${labs[@]}"; do cp solutions/"$l"/*.[ch] "$ag/submission/"; done
+    (cd "$ag/source" && make -s tests >"$ag/setup.log" 2>&1)
+    AUTOGRADER_ROOT="$ag" "$ag/run_autograder" >"$ag/run.log" 2>&1
+    if [ -s "$ag/results/results.json" ]; then
+        got=$(grep -o '"score": [0-9]*, "max_score"' "$ag/results/results.json" | awk '{s += $2} END {print s+0}')
+        want=$(for l in "${labs[@]}"; do "build/tests/$l" --list; done | awk -F'\t' '{m += $2} END {print m}')
+        hid=$(grep -c '"visibility": "after_published"' "$ag/results/results.json")
+        if [ "$got" = "$want" ] && [ "$hid" -gt 0 ]; then
+            ok "Gradescope autograder: solutions uploaded flat score $got/$want ($hid hidden tests)"
+        else
+            bad "Gradescope autograder: score $got, want $want, hidden tests $hid"; tail -20 "$ag/run.log"
+        fi
+    else
+        bad "Gradescope autograder wrote no results.json"; tail -20 "$ag/run.log"
+    fi
+else
+    bad "make gradescope"
+fi
+
+}
+
 redteam=0
-rm -f "$b/redteam.status"
-if [ -z "${LABS:-}" ] && [ -x tests/kit/redteam.sh ]; then
-    ( (REDTEAM_JOBS=${REDTEAM_JOBS:-1} tests/kit/redteam.sh >"$b/redteam.log" 2>&1
-       echo $? >"$b/redteam.status") &
-      echo $! >"$b/redteam.pid" )
-    redteam=1
+rm -f "$b/redteam.status" "$b/late.status"
+if [ -z "${LABS:-}" ]; then
+    if [ -x tests/kit/redteam.sh ]; then
+        ( (REDTEAM_JOBS=${REDTEAM_JOBS:-1} tests/kit/redteam.sh >"$b/redteam.log" 2>&1
+           echo $? >"$b/redteam.status") &
+          echo $! >"$b/redteam.pid" )
+        redteam=1
+    fi
+    ( ( [ $redteam = 0 ] || tail --pid="$(cat "$b/redteam.pid")" -f /dev/null
+        late_checks >"$b/late.log" 2>&1
+        echo $? >"$b/late.status") &
+      echo $! >"$b/late.pid" )
 fi
 
 # Every grading (solutions REPEAT times, sanitizers, skeletons, each
 # variant on the tests its header names) goes into one pool of GJOBS
-# (default 2) concurrent jobs; the verdicts are given afterwards, in order.
+# (default 3: most of a grading is waiting) concurrent jobs; the verdicts
+# are given afterwards, in order.
 # Running them side by side is also a stress test of its own: the labs'
 # concurrency tests must hold while the machine is busy.
 running=0
@@ -108,7 +201,7 @@ grade_bg() { # grade_bg [ENV=VALUE...] -- grade.sh ARGS...
     local envs=()
     while [ "$1" != -- ]; do envs+=("$1"); shift; done
     shift
-    if [ "$running" -ge "${GJOBS:-${VJOBS:-2}}" ]; then wait -n; running=$((running - 1)); fi
+    if [ "$running" -ge "${GJOBS:-${VJOBS:-3}}" ]; then wait -n; running=$((running - 1)); fi
     env "${envs[@]}" tests/grade.sh "$@" --quiet &
     running=$((running + 1))
 }
@@ -123,7 +216,7 @@ soltag() {
     fi
 }
 t_grade=$(date +%s)
-echo "== grading solutions (${REPEAT:-3} runs), sanitizer build, skeletons, variants (${GJOBS:-${VJOBS:-2}} at a time)"
+echo "== grading solutions (${REPEAT:-3} runs), sanitizer build, skeletons, variants (${GJOBS:-${VJOBS:-3}} at a time)"
 for i in $(seq 1 "${REPEAT:-3}"); do
     grade_bg -- --tree solutions --tag "$(soltag "$i")" --results "$b/sol$i.json" --lab "$labsel"
 done
@@ -265,86 +358,20 @@ for lab in "${labs[@]}"; do
     else ok "$lab: skeleton = solution outside its $todos TODO regions"; fi
 done
 
-echo "== handouts agree with the labs"
-# Steps match TODOs, named files exist, sample outputs are re-run.
-tests/kit/check-handouts.sh "${labs[@]}" >"$b/handouts.log" 2>&1
-cat "$b/handouts.log"
-passed=$((passed + $(grep -c '^ok' "$b/handouts.log")))
-failed=$((failed + $(grep -c '^FAIL' "$b/handouts.log")))
-if [ -z "${LABS:-}" ]; then
-    # The pages render, with their pictures, and every link resolves.
-    if tests/deps.sh docs >"$b/docs-deps.log" 2>&1 &&
-        handouts/render.sh "$kit/$b/html" >"$b/render.log" 2>&1; then
-        ok "make handouts: $(tail -1 "$b/render.log" | cut -d' ' -f2-5)"
-        tests/kit/check-handouts.sh --html "$b/html" 01-pipe >"$b/links.log" 2>&1
-        grep 'rendered pages' "$b/links.log"
-        grep -q '^FAIL rendered' "$b/links.log" && failed=$((failed + 1)) || passed=$((passed + 1))
-    else
-        bad "make handouts"; tail -5 "$b/render.log" "$b/docs-deps.log"
-    fi
-    # A deliberate disagreement must be caught: a changed sample output, a
-    # step naming a TODO that does not exist, a file that does not exist.
-    fake="$b/fake-kit"
-    rm -rf "$fake" && mkdir -p "$fake/handouts"
-    cp -r Makefile mk synclib labs solutions "$fake/"
-    for mutation in 's/^Hello, World!$/Hello, world!/' \
-        's/^### Step 2 (TODO 2)/### Step 2 (TODO 9)/' \
-        's/`pipe.c`/`pipe2.c`/'; do
-        sed "$mutation" handouts/01-pipe.md >"$fake/handouts/01-pipe.md"
-        if cmp -s handouts/01-pipe.md "$fake/handouts/01-pipe.md"; then
-            bad "handout mutation '$mutation' changed nothing (fix the test)"
-        elif tests/kit/check-handouts.sh --root "$fake" 01-pipe >"$b/mut.log" 2>&1; then
-            bad "a handout that disagrees with its lab ($mutation) passes the check"
-        else
-            ok "a handout that disagrees with its lab is caught: $(grep -m1 '^FAIL' "$b/mut.log" | cut -c6-90)"
-        fi
-    done
+if [ -n "${LABS:-}" ]; then
+    echo "== handouts agree with the labs"
+    tests/kit/check-handouts.sh "${labs[@]}" >"$b/handouts.log" 2>&1
+    cat "$b/handouts.log"
+    passed=$((passed + $(grep -c '^ok' "$b/handouts.log")))
+    failed=$((failed + $(grep -c '^FAIL' "$b/handouts.log")))
+    echo; echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit
 fi
-
-[ -n "${LABS:-}" ] && { echo; echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
-
-echo "== exports work where they are unpacked"
-# The student tarball, on its own: no solutions, hidden tests or variants,
-# and make grade works there.
-rm -rf "$b/dist" && mkdir -p "$b/dist"
-if tests/export/package.sh student "$b/student.tar.gz" >/dev/null &&
-    tar -xzf "$b/student.tar.gz" -C "$b/dist"; then
-    leaked=$(cd "$b/dist/ipckit" && ls -d solutions tests/hidden tests/bugs tests/kit 2>/dev/null)
-    check "student tarball has no solutions, hidden tests or variants" test -z "$leaked"
-    (cd "$b/dist/ipckit" && make grade >../grade.out 2>&1)
-    if grep -q '^TOTAL' "$b/dist/grade.out" &&
-        [ "$(awk '/^TOTAL/ {split($2, a, "/"); print (a[1] < a[2])}' "$b/dist/grade.out")" = 1 ]; then
-        ok "make grade works in the unpacked student tarball ($(grep '^TOTAL' "$b/dist/grade.out"))"
-    else
-        bad "make grade in the unpacked student tarball"; tail -20 "$b/dist/grade.out"
-    fi
-else
-    bad "make dist-student"
-fi
-# The Gradescope zip, unpacked as Gradescope would, given the solutions'
-# files flat (as a student uploads them): full marks, hidden tests included.
-ag="$kit/$b/ag"
-rm -rf "$ag" && mkdir -p "$ag/source" "$ag/submission"
-if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
-    (cd "$ag/source" && unzip -q "$kit/$b/gradescope.zip" && cp run_autograder ..); then
-    for l in "${labs[@]}"; do cp solutions/"$l"/*.[ch] "$ag/submission/"; done
-    (cd "$ag/source" && make -s tests >"$ag/setup.log" 2>&1)
-    AUTOGRADER_ROOT="$ag" "$ag/run_autograder" >"$ag/run.log" 2>&1
-    if [ -s "$ag/results/results.json" ]; then
-        got=$(grep -o '"score": [0-9]*, "max_score"' "$ag/results/results.json" | awk '{s += $2} END {print s+0}')
-        want=$(awk -F'\t' '{m += $4} END {print m}' build/grade/sol1/scores.tsv)
-        hid=$(grep -c '"visibility": "after_published"' "$ag/results/results.json")
-        if [ "$got" = "$want" ] && [ "$hid" -gt 0 ]; then
-            ok "Gradescope autograder: solutions uploaded flat score $got/$want ($hid hidden tests)"
-        else
-            bad "Gradescope autograder: score $got, want $want, hidden tests $hid"; tail -20 "$ag/run.log"
-        fi
-    else
-        bad "Gradescope autograder wrote no results.json"; tail -20 "$ag/run.log"
-    fi
-else
-    bad "make gradescope"
-fi
+[ -f "$b/late.status" ] || tail --pid="$(cat "$b/late.pid")" -f /dev/null
+# (Counted here: they ran in a shell of their own.)
+cat "$b/late.log"
+passed=$((passed + $(grep -c '^ok ' "$b/late.log")))
+failed=$((failed + $(grep -c '^FAIL ' "$b/late.log")))
+grep -q '^ok ' "$b/late.log" || bad "the handout and export checks ran no check"
 
 echo "== the grading box"
 # Which box this machine allows; the red team below checks what it holds.
