@@ -2,7 +2,8 @@
 # deps.sh - make sure what the grader needs is installed: Check (the test
 # framework), pkg-config (to find it), patch (for the buggy variants),
 # bubblewrap (the box student code builds and runs in), procps (ps, which
-# the kit's own checks use) and zip/unzip (the Gradescope export);
+# the kit's own checks use), elfutils (eu-stack: the source line a hung
+# program waits at, in its report) and zip/unzip (the Gradescope export);
 # with "test", also clang (make test builds with gcc and clang);
 # with "docs", also pandoc, Graphviz and gnuplot (make handouts draws the
 # diagrams and the measured plots); with "bench", gnuplot (make bench).  Installs them with
@@ -16,6 +17,7 @@ command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v patch >/dev/null || missing+=(patch)
 command -v bwrap >/dev/null || missing+=(bubblewrap)
 command -v ps >/dev/null || missing+=(procps)
+command -v eu-stack >/dev/null || missing+=(elfutils)
 command -v setpriv >/dev/null || missing+=(util-linux)
 command -v zip >/dev/null || missing+=(zip)
 command -v unzip >/dev/null || missing+=(unzip)

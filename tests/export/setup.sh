@@ -4,6 +4,6 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq make gcc check pkg-config patch util-linux procps bubblewrap zip unzip >/dev/null
+apt-get install -y -qq make gcc check pkg-config patch util-linux procps elfutils bubblewrap zip unzip >/dev/null
 cd "${AUTOGRADER_ROOT:-/autograder}/source"
 make -s tests

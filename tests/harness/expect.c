@@ -50,11 +50,23 @@ const char *h_quote(const char *data, size_t len)
     return buf;
 }
 
-/* How a process ended, in words. */
+/* How a process ended, in words.  One killed at its time limit says
+ * where it was stuck, as the kernel saw it just before the kill. */
 static const char *how_ended(const struct h_proc *p)
 {
-    static char buf[200];
-    if (p->timed_out)
+    static char buf[2400];
+    char *stuck = p->timed_out && p->stuck != NULL
+                      ? h_diag_clip(p->stuck, 1800)
+                      : NULL;
+    if (stuck != NULL) {
+        snprintf(buf, sizeof buf,
+                 "it was still running after %.1f s and was killed; where "
+                 "it was stuck:\n%s",
+                 p->secs, stuck);
+        free(stuck);
+        h_stuck_mark(p);
+        h_diag_shown();
+    } else if (p->timed_out)
         snprintf(buf, sizeof buf,
                  "it was still running after %.1f s and was killed "
                  "(a hang: a read or wait that never returns?)",

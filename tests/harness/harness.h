@@ -108,6 +108,13 @@ struct h_proc {
     char *out, *err;  /* stdout and stderr, NUL-terminated, once done */
     size_t out_len, err_len;
     int orphans;      /* its children still unreaped when it exited */
+    /* Where it and the other programs of the test were stuck when the
+     * harness killed it at its time limit (or killed the children it
+     * left running at theirs): the system call each was blocked in and
+     * why, read from /proc just before the kill; NULL if nothing was
+     * killed.  Lines indented by 4 or more spaces; failure messages show
+     * it. */
+    char *stuck;
 };
 
 /* Start a program of the lab (or an absolute path); args end with NULL. */
@@ -169,8 +176,13 @@ double h_cpu_secs(pid_t pid);
 void h_expect_idle(struct h_proc *p, double t0, const char *doing,
                    const char *hint);
 
-/* Fail with a formatted message (the command is not added). */
-#define h_fail(...) ck_abort_msg(__VA_ARGS__)
+/* Fail with a formatted message (the command is not added).  When
+ * programs of the test are still running, or one was killed at its time
+ * limit and the message does not say where it was stuck, the message
+ * gets that diagnosis added. */
+#define h_fail(...) h_fail_msg(__VA_ARGS__)
+_Noreturn void h_fail_msg(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 /* ---- helpers ----------------------------------------------------------- */
 

@@ -28,4 +28,43 @@ void h_rm_rf(const char *path);
 
 bool h_ipc_leftovers(const char *workdir, const char *iodir, bool remove,
                      char *what, size_t n);
+
+/* ---- a hang explained (diag.c) ---- */
+
+/* For every live descendant of the calling test process: where it is
+ * stuck and why, from /proc.  malloc'd text (at most about 4 KB), or
+ * NULL when no descendant is alive. */
+char *h_diag_stuck(void);
+/* The same, leading with focus (the program the test waited for) when
+ * nothing else is clearly the root of the hang. */
+char *h_diag_stuck_for(pid_t focus);
+/* A malloc'd copy of a diagnosis cut at a line end to at most max
+ * bytes. */
+char *h_diag_clip(const char *text, size_t max);
+/* The message being built carries a diagnosis (how_ended put one in). */
+void h_diag_shown(void);
+/* The first byte of a failure message that carries a hang's diagnosis:
+ * the runner then leaves the test's static "likely bug" hint out.  Only
+ * h_fail puts it there (it strips it from everything else). */
+#define H_DIAG_MARK '\001'
+#define H_DIAG_MARK_S "\001"
+
+/* ---- run.c, for the diagnosis ---- */
+
+/* The command line of a live program the harness started; NULL if it did
+ * not start pid. */
+const char *h_cmd_of(pid_t pid);
+/* True in a test's process (after its set-up began), false in the
+ * runner. */
+bool h_in_test(void);
+/* The program most recently killed with a diagnosis the failure messages
+ * have not shown yet (NULL if none); marks every one shown. */
+const struct h_proc *h_stuck_unshown(void);
+/* p's diagnosis is in the message being built. */
+void h_stuck_mark(const struct h_proc *p);
+/* The program whose output the test gave up waiting for (h_await_stdout
+ * timed out while it ran), if the test has done nothing since; else 0. */
+pid_t h_gave_up_on(void);
+/* The test moves on (starts, waits, signals, measures): forget that. */
+void h_moved_on(void);
 #endif

@@ -38,8 +38,11 @@
 #define OUTPUT_CAP (16u << 20) /* bytes of stdout/stderr kept per program */
 
 static struct h_proc *procs[MAX_PROCS];
+static bool stuck_shown[MAX_PROCS]; /* its diagnosis is in a message */
 static int nprocs;
 static int nstarted; /* numbers the io files */
+static bool in_test; /* this is a test's process, not the runner */
+static pid_t awaited; /* see h_gave_up_on */
 
 /* ---- time ---- */
 
@@ -78,6 +81,7 @@ static bool await_sigchld(double deadline)
 
 void h_child_setup(void)
 {
+    in_test = true;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -112,6 +116,47 @@ static bool known(pid_t pid)
         if (procs[i]->pid == pid)
             return true;
     return false;
+}
+
+bool h_in_test(void)
+{
+    return in_test;
+}
+
+const char *h_cmd_of(pid_t pid)
+{
+    for (int i = 0; i < nprocs; i++)
+        if (procs[i]->pid == pid && !procs[i]->done)
+            return procs[i]->cmd;
+    return NULL;
+}
+
+const struct h_proc *h_stuck_unshown(void)
+{
+    const struct h_proc *last = NULL;
+    for (int i = 0; i < nprocs; i++)
+        if (procs[i]->stuck != NULL && !stuck_shown[i]) {
+            last = procs[i];
+            stuck_shown[i] = true;
+        }
+    return last;
+}
+
+pid_t h_gave_up_on(void)
+{
+    return awaited;
+}
+
+void h_moved_on(void)
+{
+    awaited = 0;
+}
+
+void h_stuck_mark(const struct h_proc *p)
+{
+    for (int i = 0; i < nprocs; i++)
+        if (procs[i] == p)
+            stuck_shown[i] = true;
 }
 
 /* Record every pid we start, for the runner's clean-up of IPC objects. */
@@ -259,6 +304,7 @@ const char *h_prog(const char *name)
 struct h_proc *h_startv(const struct h_opts *o, const char *prog,
                         const char *const argv_in[])
 {
+    h_moved_on();
     if (nprocs == MAX_PROCS)
         h_fail("harness: too many programs started in one test");
     const char *path = h_prog(prog);
@@ -369,10 +415,12 @@ static int list_strangers(pid_t *out, int max)
 }
 
 /*
- * Reap the strangers (orphans left by a program), waiting for them until
- * deadline and killing them after it.  Returns how many there were.
+ * Reap the strangers (orphans left by p), waiting for them until deadline
+ * and killing them after it; before the first kill, p->stuck says where
+ * they were stuck (unless it says already where p was).  Returns how
+ * many there were.
  */
-static int reap_strangers(double deadline)
+static int reap_strangers(struct h_proc *p, double deadline)
 {
     int count = 0;
     for (;;) {
@@ -381,6 +429,11 @@ static int reap_strangers(double deadline)
         if (n == 0)
             break;
         bool late = now() >= deadline;
+        bool alive = false;
+        for (int i = 0; i < n && late && p->stuck == NULL; i++)
+            alive = alive || h_proc_state(pids[i]) != 'Z';
+        if (alive)
+            p->stuck = h_diag_stuck_for(p->pid);
         bool any = false;
         for (int i = 0; i < n; i++) {
             int st;
@@ -435,6 +488,7 @@ static void finish(struct h_proc *p, int status)
 
 bool h_wait(struct h_proc *p, double timeout)
 {
+    h_moved_on();
     if (p->done)
         return !p->timed_out;
     double deadline = now() + h_scale(timeout > 0 ? timeout : H_TIMEOUT);
@@ -449,16 +503,20 @@ bool h_wait(struct h_proc *p, double timeout)
             h_fail("harness: waitpid %ld: %s", (long)p->pid, strerror(errno));
         if (!await_sigchld(deadline)) {
             p->timed_out = true;
+            double ran = now() - p->secs;
+            /* Before the kill: what it (and the rest) waited for. */
+            p->stuck = h_diag_stuck_for(p->pid);
             kill(-p->pid, SIGKILL);
             kill(p->pid, SIGKILL);
             if (waitpid(p->pid, &st, 0) == p->pid)
                 finish(p, st);
+            p->secs = ran; /* the time limit, not the diagnosis's time */
             break;
         }
     }
     /* Its children are ours now: count them, let them finish (their
      * output belongs to the run), and kill them at the deadline. */
-    p->orphans = reap_strangers(p->timed_out ? now() : deadline);
+    p->orphans = reap_strangers(p, p->timed_out ? now() : deadline);
     p->out = slurp(p->out_path, &p->out_len);
     p->err = slurp(p->err_path, &p->err_len);
     return !p->timed_out;
@@ -480,6 +538,7 @@ struct h_proc *h_run(const struct h_opts *o, const char *prog, ...)
 
 void h_kill(struct h_proc *p, int sig)
 {
+    h_moved_on();
     if (!p->done)
         kill(p->pid, sig);
 }
@@ -527,9 +586,9 @@ bool h_await_stdout(struct h_proc *p, const char *text, double timeout)
     if (inotify_add_watch(fd, h_iodir(),
                           IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE) == -1)
         h_fail("harness: inotify_add_watch: %s", strerror(errno));
-    bool found = false;
+    bool found = false, gone;
     for (;;) {
-        bool gone = exited(p); /* checked before reading: no lost output */
+        gone = exited(p); /* checked before reading: no lost output */
         size_t len;
         char *out = slurp(p->out_path, &len);
         found = strstr(out, text) != NULL;
@@ -538,11 +597,14 @@ bool h_await_stdout(struct h_proc *p, const char *text, double timeout)
             break;
     }
     close(fd);
+    /* Gave up while it still runs: a failure now is a hang of p's. */
+    awaited = found || gone ? 0 : p->pid;
     return found;
 }
 
 bool h_await_path(const char *path, double timeout)
 {
+    h_moved_on();
     double deadline = now() + h_scale(timeout > 0 ? timeout : H_TIMEOUT);
     char dir[4200];
     snprintf(dir, sizeof dir, "%s", path);

@@ -325,6 +325,20 @@ for patch in "${variants[@]}"; do
     fi
 done
 
+echo "== a hung program is explained: where it is stuck, on what, and why"
+# The hanging variants of tests/kit/hangs.list, read from the reports
+# graded above: the first failure names the process, its call and what it
+# waits on, and shows no static hint.
+if [ -n "${LABS:-}" ]; then
+    echo "skip hanging variants (LABS is set)"
+elif tests/kit/diagnosis.sh --graded build/grade >"$b/diagnosis.log" 2>&1; then
+    n=$(grep -c '^ok ' "$b/diagnosis.log")
+    ok "$n hanging variants (labs $(grep '^ok ' "$b/diagnosis.log" | cut -c6-7 | sort -u | paste -sd, -)): the first failure names the process, its call and what it waits on"
+else
+    bad "hanging variants: a report does not name where a program is stuck"
+    grep -A25 '^FAIL' "$b/diagnosis.log" | head -80
+fi
+
 echo "== every test catches some variant"
 for lab in "${labs[@]}"; do
     [ -x "build/tests/$lab" ] || { bad "$lab has no tests (tests/$lab.c)"; continue; }
@@ -396,22 +410,27 @@ echo "== nothing left behind"
 snapshot >"$b/after"
 check "no System V object or /dev/shm file left" diff "$b/before" "$b/after"
 fifos=$(find build /tmp -type p 2>/dev/null | head -5)
-check "no FIFO left under build/ or /tmp" test -z "$fifos" || echo "$fifos"
+check "no FIFO left under build/ or /tmp" test -z "$fifos"
+[ -z "$fifos" ] || echo "$fifos"
 # ps (procps) is how processes are seen: without it this check cannot look,
 # and a check that cannot look fails.
 if command -v ps >/dev/null; then
     progs=$(for l in "${labs[@]}"; do "build/tests/$l" --progs; done | tr ' ' '\n' | sort -u | paste -sd'|')
     strays=$(ps -eo pid=,comm= | awk -v re="^($progs|more)\$" '$2 ~ re' | head -5)
-    check "no process of the kit left running" test -z "$strays" || echo "$strays"
+    check "no process of the kit left running" test -z "$strays"
+    [ -z "$strays" ] || echo "$strays"
     boxes=$(ps -eo pid=,args= | grep -E 'bwrap .*box-inside|box-inside.sh' | grep -v grep | head -3)
-    check "no grading box left running" test -z "$boxes" || echo "$boxes"
+    check "no grading box left running" test -z "$boxes"
+    [ -z "$boxes" ] || echo "$boxes"
 else
     bad "no process of the kit left running: ps is not installed (make deps installs procps)"
 fi
 cgs=$(ls -d /sys/fs/cgroup/ipckit-box-* /sys/fs/cgroup/*/ipckit-box-* 2>/dev/null | head -3)
-check "no grading box's cgroup left" test -z "$cgs" || echo "$cgs"
+check "no grading box's cgroup left" test -z "$cgs"
+[ -z "$cgs" ] || echo "$cgs"
 tmps=$(ls -d /tmp/ipckit-box.* /tmp/ipckit-collect.* 2>/dev/null | head -3)
-check "no grading box's folder left in /tmp" test -z "$tmps" || echo "$tmps"
+check "no grading box's folder left in /tmp" test -z "$tmps"
+[ -z "$tmps" ] || echo "$tmps"
 
 echo
 echo "$passed passed, $failed failed"
