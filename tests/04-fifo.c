@@ -9,6 +9,7 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -204,6 +205,51 @@ START_TEST(sequential_clients)
     if (strstr(s->out, "(replies sent: 5)") == NULL)
         h_fail("fifos should end with \"(replies sent: 5)\"; stdout: %s",
                h_quote(s->out, s->out_len));
+}
+END_TEST
+
+/* The descriptors pid holds now (/proc/PID/fd); -1 when unreadable. */
+static int count_fds(pid_t pid)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%ld/fd", (long)pid);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Bug caught: the server never closes a client's reply FIFO: one
+ * descriptor leaks a client, and after about a thousand clients (a
+ * normal ulimit -n) it can answer nobody. */
+START_TEST(no_fd_leak)
+{
+    enum { MORE = 20 };
+    struct h_proc *s = start_server();
+    struct h_proc *c = h_run(NULL, "fifoc", "first", NULL);
+    h_expect_exit(c, 0);
+    int before = count_fds(s->pid);
+    for (int i = 0; i < MORE; i++) {
+        char msg[32];
+        snprintf(msg, sizeof msg, "number %d", i);
+        c = h_run(NULL, "fifoc", msg, NULL);
+        h_expect_exit(c, 0);
+    }
+    int after = count_fds(s->pid);
+    if (before == -1 || after == -1)
+        h_fail("harness: cannot read /proc/%ld/fd", (long)s->pid);
+    if (after - before >= MORE / 2)
+        h_fail("fifos held %d descriptors after one client and %d after %d "
+               "more: it leaks one a client (a reply FIFO never closed?); "
+               "with the usual limit of 1024 it would stop answering after "
+               "about a thousand clients\n  command: %s",
+               before, after, MORE, s->cmd);
+    stop_server(s, SIGTERM);
 }
 END_TEST
 
@@ -506,6 +552,8 @@ static const struct h_test tests[] = {
     {&sequential_clients, 2, "five clients one after another are served",
      "no writer of its own on fifo.server: end-of-file after the first "
      "client"},
+    {&no_fd_leak, 2, "21 clients in a row: the server's descriptors stay few",
+     "a reply FIFO never closed: one descriptor leaks a client"},
     {&concurrent_clients, 4, "60 clients at once each get their own reply",
      "shared reply FIFO name, or a request/reply protocol that mixes "
      "clients up", 60},

@@ -568,6 +568,30 @@ START_TEST(wrong_size)
     if (!there)
         h_fail("a segment of the wrong size was removed by a program that "
                "did not create it");
+    /* Larger: shmget(key, SHM_SIZE, 0) finds it without an error, so only
+     * its size (IPC_STAT shm_segsz) tells. */
+    id = shmget(lab_key(NULL), 1 << 20, IPC_CREAT | IPC_EXCL | 0600);
+    if (id == -1)
+        h_fail("harness: shmget: %s", strerror(errno));
+    s = h_run(NULL, "sipc1", NULL);
+    c = h_run(NULL, "sipc2", "-t", "1", "x", NULL);
+    there = find_segment(NULL) == id;
+    remove_segment(id);
+    if (!there)
+        h_fail("a segment of 1 MiB under our key was removed by a program "
+               "that did not create it");
+    if (s->timed_out ||
+        (WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0))
+        h_fail("sipc1 took a 1 MiB segment under its key as its own (%s): "
+               "shmget finds a larger segment without an error; compare "
+               "shm_segsz (shmctl IPC_STAT) with SHM_SIZE\n  command: %s",
+               s->timed_out ? "it served it until it was killed"
+                            : "it exited 0",
+               s->cmd);
+    h_expect_failure(s);
+    h_expect_stderr_has(s, "ipcrm", NULL);
+    h_expect_failure(c);
+    h_expect_stderr_has(c, "ipcrm", NULL);
 }
 END_TEST
 
@@ -665,7 +689,8 @@ static const struct h_test tests[] = {
     {&segment_private, 1, "the segment's mode is 0600",
      "mode 0666: anyone on the machine may attach the segment"},
     {&wrong_size, 1, "a segment of another size: refused, ipcrm named",
-     "EINVAL unexplained, or someone else's segment removed"},
+     "EINVAL unexplained, a larger segment taken (no IPC_STAT size "
+     "check), or someone else's segment removed"},
     {&longest_message, 1, "a 255-byte message is accepted",
      "off-by-one in the length check"},
     {&overlong_message, 1, "a 256-byte message: usage error, status 2",

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,8 +86,14 @@ static int raw_connect(void)
 
 static void raw_write(int fd, const void *p, size_t len)
 {
-    if (send(fd, p, len, MSG_NOSIGNAL) != (ssize_t)len)
-        h_fail("harness: send: %s", strerror(errno));
+    ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+    if (n == -1 && (errno == EPIPE || errno == ECONNRESET))
+        h_fail("the other side closed the connection while the test was "
+               "still sending its %zu bytes (send: %s): it gave up on the "
+               "request before reading all of it",
+               len, strerror(errno));
+    if (n != (ssize_t)len)
+        h_fail("harness: send: %s", n == -1 ? strerror(errno) : "short");
 }
 
 /* Read from fd until EOF, want bytes, or the (scaled) time runs out.
@@ -254,6 +261,55 @@ START_TEST(byte_order)
     free(want);
     close(fd);
     stop_server(s);
+}
+END_TEST
+
+/* Bug caught: ucli sends or reads its lengths in host byte order (no
+ * htonl/ntohl).  The test is the server here: it listens on usrv.sock
+ * itself, so it sees the very bytes ucli sends. */
+START_TEST(client_byte_order)
+{
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = sock_address();
+    if (ls == -1 || bind(ls, (struct sockaddr *)&a, sizeof a) == -1 ||
+        listen(ls, 4) == -1)
+        h_fail("harness: listen on usrv.sock: %s", strerror(errno));
+    struct h_proc *c = h_start(NULL, "ucli", "hello", NULL);
+    struct pollfd p = {.fd = ls, .events = POLLIN};
+    if (poll(&p, 1, (int)(h_scale(H_TIMEOUT) * 1000)) != 1) {
+        h_wait(c, 0.1);
+        h_fail("ucli never connected to usrv.sock\n  stderr: %s\n"
+               "  command: %s", h_quote(c->err, c->err_len), c->cmd);
+    }
+    int fd = accept(ls, NULL, NULL);
+    if (fd == -1)
+        h_fail("harness: accept: %s", strerror(errno));
+    size_t len;
+    bool eof;
+    char *got = raw_read(fd, 9, &len, &eof);
+    static const unsigned char want[9] = {0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o'};
+    if (len >= 4 && memcmp(got, "\5\0\0\0", 4) == 0)
+        h_fail("ucli sent the length of \"hello\" as 05 00 00 00, in this "
+               "machine's byte order: the protocol wants 00 00 00 05 "
+               "(big-endian): htonl() it\n  command: %s", c->cmd);
+    if (len != 9 || memcmp(got, want, 9) != 0)
+        h_fail("ucli should send 00 00 00 05 \"hello\", but sent %s\n"
+               "  command: %s", h_quote(got, len), c->cmd);
+    free(got);
+    /* The reply, big-endian: a ucli without ntohl reads 83886080. */
+    static const unsigned char reply[9] = {0, 0, 0, 5, 'H', 'E', 'L', 'L', 'O'};
+    raw_write(fd, reply, sizeof reply);
+    h_wait(c, 0);
+    close(fd);
+    close(ls);
+    unlink("usrv.sock");
+    if (c->done && !c->timed_out && WIFEXITED(c->status) &&
+        WEXITSTATUS(c->status) != 0)
+        h_fail("ucli got the reply 00 00 00 05 \"HELLO\" and failed: a "
+               "length read without ntohl() is 83886080\n  stderr: %s\n"
+               "  command: %s", h_quote(c->err, c->err_len), c->cmd);
+    h_expect_exit(c, 0);
+    h_expect_stdout(c, "HELLO\n");
 }
 END_TEST
 
@@ -452,6 +508,8 @@ static const struct h_test tests[] = {
      "one read() taken for a whole header or message"},
     {&byte_order, 2, "lengths are big-endian both ways",
      "host byte order instead of htonl/ntohl"},
+    {&client_byte_order, 2, "ucli sends and reads big-endian lengths",
+     "ucli without htonl/ntohl: the length goes out in host order"},
     {&too_long, 2, "an announced 2 GiB is refused, the server goes on",
      "no limit on the announced length"},
     {&biggest_message, 2, "65536 bytes come back whole; 65537 refused",

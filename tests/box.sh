@@ -160,7 +160,7 @@ cg_reap_stale() {
     local d pid now=$EPOCHSECONDS
     for d in /sys/fs/cgroup/ipckit-box-* /sys/fs/cgroup/*/ipckit-box-*; do
         [ -d "$d" ] || continue
-        [ -s "$d/cgroup.procs" ] && continue
+        read -r pid <"$d/cgroup.procs" 2>/dev/null && [ -n "$pid" ] && continue
         [ $((now - $(stat -c %Y "$d" 2>/dev/null || echo "$now"))) -gt 120 ] || continue
         pid=${d##*/ipckit-box-}
         pid=${pid%%-*}
@@ -226,7 +226,7 @@ cg_kill() {
         [ -f "$d/freezer.state" ] && frz=$d
     done
     for ((i = 0; i < 50; i++)); do
-        [ -s "${CG_DIRS[0]}/cgroup.procs" ] || return 0
+        cg_empty && return 0
         [ -n "$frz" ] && echo FROZEN >"$frz/freezer.state" 2>/dev/null
         xargs -r kill -KILL <"${CG_DIRS[0]}/cgroup.procs" 2>/dev/null
         [ -n "$frz" ] && echo THAWED >"$frz/freezer.state" 2>/dev/null
@@ -235,8 +235,29 @@ cg_kill() {
     return 1
 }
 
+# cg_empty: no process left in any of the box's cgroups.  (Read, not
+# tested with -s: cgroup files always have size 0.)
+cg_empty() {
+    local d pid
+    for d in "${CG_DIRS[@]}"; do
+        pid=""
+        [ -r "$d/cgroup.procs" ] && read -r pid <"$d/cgroup.procs"
+        [ -z "$pid" ] || return 1
+    done
+    return 0
+}
+
+# cg_remove: the killed processes may still be on their way out (a
+# cgroup with a dying task cannot be removed yet): try again, briefly.
 cg_remove() {
-    [ ${#CG_DIRS[@]} -eq 0 ] || rmdir "${CG_DIRS[@]}" 2>/dev/null
+    local i d left
+    for ((i = 0; i < 100 && ${#CG_DIRS[@]} > 0; i++)); do
+        left=()
+        for d in "${CG_DIRS[@]}"; do [ -d "$d" ] && left+=("$d"); done
+        [ ${#left[@]} -eq 0 ] && break
+        rmdir "${left[@]}" 2>/dev/null && break
+        sleep 0.02
+    done
     CG_DIRS=()
 }
 

@@ -87,7 +87,11 @@ for bin in "$kit"/build/tests/[0-9][0-9]-*; do
     done
 done
 if [ ${#labs[@]} -eq 0 ]; then
-    echo "grade: no lab matches LAB=$lab (labs: $(cd "$kit/build/tests" 2>/dev/null && ls -d [0-9][0-9]-* | tr '\n' ' '))" >&2
+    known=()
+    for bin in "$kit"/build/tests/[0-9][0-9]-*; do
+        [ -f "$bin" ] && [ -x "$bin" ] && known+=("${bin##*/}")
+    done
+    echo "grade: no lab matches LAB=$lab; the labs are: ${known[*]:-none built (run make)}" >&2
     exit 2
 fi
 
@@ -132,6 +136,19 @@ for name in "${labs[@]}"; do
     read -r files <"$out/.tables/$name.files"
     echo "$name $files"
 done >"$out/labs.list"
+# A TEST= that names no test of these labs is a typo, not a 0/0.
+# (Hidden tests may be named too, but only the public ones are listed.)
+if [ -n "$test" ]; then
+    tables=("${labs[@]/#/$out/.tables/}")
+    for want in ${test//,/ }; do
+        cut -f1 "${tables[@]/%/.list}" | grep -qxF -- "$want" && continue
+        echo "grade: no test named '$want' in ${labs[*]}; the tests are:" >&2
+        for name in "${labs[@]}"; do
+            echo "   $name: $(cut -f1 "$out/.tables/$name.public" | paste -sd' ' -)" >&2
+        done
+        exit 2
+    done
+fi
 collect_args=(--in "$tree" --labs "$out/labs.list")
 [ $flat -eq 1 ] && collect_args+=(--flat)
 "$kit/tests/box.sh" collect "${collect_args[@]}" >"$out/collected.tar" 2>"$out/collect.log"

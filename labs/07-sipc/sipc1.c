@@ -95,8 +95,11 @@ static void take_segment(void)
          * | IPC_EXCL | SHM_MODE); when it is ours, set shmid at once (so
          * atexit removes it).  EEXIST: a client made it first, find it
          * with shmget(key, SHM_SIZE, 0) (ENOENT: it went again, start
-         * over; EINVAL: die_msg() that a segment of another size has our
-         * key, naming "ipcrm -M <key>").  Attach it with shmat() into shm.
+         * over; EINVAL: a smaller segment has our key; a larger one is
+         * found all the same, so read its size with shmctl(IPC_STAT):
+         * another size than SHM_SIZE, die_msg() that a segment of another
+         * size has our key, naming "ipcrm -M <key>").  Attach it with
+         * shmat() into shm.
          * Take it: compare-and-swap shm->server from 0 to getpid(); if it
          * holds a pid already, die_msg() saying the segment is taken by
          * that sipc1 (still running, or killed: kill(pid, 0) tells) and

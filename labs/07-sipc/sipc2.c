@@ -101,9 +101,11 @@ static void open_segment(void)
          * | IPC_EXCL | SHM_MODE); when that works, it is ours: set shmid
          * at once.  EEXIST: the server (or another client) made it, find
          * it with shmget(key, SHM_SIZE, 0); ENOENT then means it went in
-         * between, so start over; EINVAL: die_msg() that a segment of
-         * another size has our key, naming "ipcrm -M <key>".  Other
-         * errors: die().  Attach it with shmat() into shm and return. */
+         * between, so start over; EINVAL (smaller) or a size other than
+         * SHM_SIZE read with shmctl(IPC_STAT) (larger: shmget finds it):
+         * die_msg() that a segment of another size has our key, naming
+         * "ipcrm -M <key>".  Other errors: die().  Attach it with shmat()
+         * into shm and return. */
         die_msg("open_segment: not written yet (TODO 2)");
         /* END TODO 2 */
     }

@@ -105,8 +105,11 @@ static void take_segment(void)
          * | IPC_EXCL | SHM_MODE); when it is ours, set shmid at once (so
          * atexit removes it).  EEXIST: a client made it first, find it
          * with shmget(key, SHM_SIZE, 0) (ENOENT: it went again, start
-         * over; EINVAL: die_msg() that a segment of another size has our
-         * key, naming "ipcrm -M <key>").  Attach it with shmat() into shm.
+         * over; EINVAL: a smaller segment has our key; a larger one is
+         * found all the same, so read its size with shmctl(IPC_STAT):
+         * another size than SHM_SIZE, die_msg() that a segment of another
+         * size has our key, naming "ipcrm -M <key>").  Attach it with
+         * shmat() into shm.
          * Take it: compare-and-swap shm->server from 0 to getpid(); if it
          * holds a pid already, die_msg() saying the segment is taken by
          * that sipc1 (still running, or killed: kill(pid, 0) tells) and
@@ -122,7 +125,13 @@ static void take_segment(void)
             id = shmget(key, SHM_SIZE, 0);
             if (id == -1 && errno == ENOENT)
                 continue;
-            if (id == -1 && errno == EINVAL)
+            /* shmget refuses only a smaller segment (EINVAL); a larger
+             * one is found, and must be refused too. */
+            struct shmid_ds ds;
+            if (id != -1 && shmctl(id, IPC_STAT, &ds) == -1)
+                die("shmctl IPC_STAT id %d", id);
+            if ((id == -1 && errno == EINVAL) ||
+                (id != -1 && ds.shm_segsz != SHM_SIZE))
                 die_msg("a segment with key 0x%08x exists but has another "
                         "size than %zu bytes (remove it: ipcrm -M 0x%08x)",
                         (unsigned)key, SHM_SIZE, (unsigned)key);

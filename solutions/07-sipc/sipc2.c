@@ -117,9 +117,11 @@ static void open_segment(void)
          * | IPC_EXCL | SHM_MODE); when that works, it is ours: set shmid
          * at once.  EEXIST: the server (or another client) made it, find
          * it with shmget(key, SHM_SIZE, 0); ENOENT then means it went in
-         * between, so start over; EINVAL: die_msg() that a segment of
-         * another size has our key, naming "ipcrm -M <key>".  Other
-         * errors: die().  Attach it with shmat() into shm and return. */
+         * between, so start over; EINVAL (smaller) or a size other than
+         * SHM_SIZE read with shmctl(IPC_STAT) (larger: shmget finds it):
+         * die_msg() that a segment of another size has our key, naming
+         * "ipcrm -M <key>".  Other errors: die().  Attach it with shmat()
+         * into shm and return. */
         int id = shmget(key, SHM_SIZE, IPC_CREAT | IPC_EXCL | SHM_MODE);
         if (id != -1) {
             shmid = id;
@@ -127,7 +129,13 @@ static void open_segment(void)
             id = shmget(key, SHM_SIZE, 0);
             if (id == -1 && errno == ENOENT)
                 continue;
-            if (id == -1 && errno == EINVAL)
+            /* shmget refuses only a smaller segment (EINVAL); a larger
+             * one is found, and must be refused too. */
+            struct shmid_ds ds;
+            if (id != -1 && shmctl(id, IPC_STAT, &ds) == -1)
+                die("shmctl IPC_STAT id %d", id);
+            if ((id == -1 && errno == EINVAL) ||
+                (id != -1 && ds.shm_segsz != SHM_SIZE))
                 die_msg("a segment with key 0x%08x exists but has another "
                         "size than %zu bytes (remove it: ipcrm -M 0x%08x)",
                         (unsigned)key, SHM_SIZE, (unsigned)key);

@@ -136,7 +136,9 @@ void h_expect_stdout_bytes(const struct h_proc *p, const void *want,
            "  expected: %s\n  got:      %s\n  command: %s%s",
            at, len, p->out_len, h_quote(w + from, len - from),
            h_quote(p->out + from, p->out_len - from), p->cmd,
-           p->timed_out ? "\n  note: it was killed when it did not finish"
+           p->timed_out ? "\n  note: it was killed when it did not finish; "
+                          "what it had written but not flushed (stdio "
+                          "buffers) was lost, not shown above"
                         : "");
 }
 

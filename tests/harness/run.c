@@ -337,13 +337,18 @@ struct h_proc *h_startv(const struct h_opts *o, const char *prog,
     if (used >= sizeof p->cmd)
         strcpy(p->cmd + sizeof p->cmd - 5, "...");
 
+    /* io/N-PROG.out and .err: the files say which program wrote them,
+     * and in what order the test started it. */
     int id = ++nstarted;
-    snprintf(p->out_path, sizeof p->out_path, "%s/%d.out", h_iodir(), id);
-    snprintf(p->err_path, sizeof p->err_path, "%s/%d.err", h_iodir(), id);
+    snprintf(p->out_path, sizeof p->out_path, "%s/%d-%.64s.out", h_iodir(), id,
+             argv[0]);
+    snprintf(p->err_path, sizeof p->err_path, "%s/%d-%.64s.err", h_iodir(), id,
+             argv[0]);
     char in_path[4200];
     const char *in = NULL;
     if (o != NULL && o->in != NULL) {
-        snprintf(in_path, sizeof in_path, "%s/%d.in", h_iodir(), id);
+        snprintf(in_path, sizeof in_path, "%s/%d-%.64s.in", h_iodir(), id,
+                 argv[0]);
         h_write_file(in_path, o->in, o->in_len ? o->in_len : strlen(o->in));
         in = in_path;
     }
