@@ -278,6 +278,12 @@ struct ctx {
     int nfds;
     char *net_unix; /* /proc/net/unix, read when first needed */
     bool net_read;
+    /* The diagnosis runs before the kill, beside whatever the programs
+     * do: a fork loop of a thousand runnable processes leaves this one a
+     * sliver of the CPU.  Past this time (1.5 s, scaled) it stops looking
+     * and says so, rather than hold up the kill. */
+    double until;
+    bool busy;
 };
 
 static bool read_stat(pid_t pid, struct pent *e)
@@ -331,6 +337,10 @@ static void read_all(struct ctx *c)
         }
         if (read_stat((pid_t)atol(de->d_name), &c->all[c->nall]))
             c->nall++;
+        if ((c->nall & 31) == 0 && mono() > c->until) {
+            c->busy = true;
+            break;
+        }
     }
     if (dir != NULL)
         closedir(dir);
@@ -1937,14 +1947,33 @@ static char *diagnose(pid_t focus, const char *skip)
     char *result = NULL;
     if (c.d == NULL || c.fds == NULL)
         goto out;
+    c.until = mono() + h_scale(1.5);
     read_all(&c);
+    if (c.busy) {
+        char line[300];
+        snprintf(line, sizeof line,
+                 "(too many processes, and too busy, to look at each before "
+                 "the kill: %zu read in %.1f s; a fork loop?)",
+                 c.nall, h_scale(1.5));
+        struct text t = {NULL, 0, 0};
+        wrap(&t, line, 4, 6);
+        result = t.s;
+        goto out;
+    }
     find_descendants(&c);
     if (c.nd == 0)
         goto out;
     for (int i = 0; i < c.nd; i++) {
+        if (mono() > c.until) { /* the rest is left out, and counted */
+            c.more += c.nd - i;
+            c.nd = i;
+            break;
+        }
         look_at(&c, i);
         scan_fds(&c, c.d[i].e.pid, i);
     }
+    if (c.nd == 0)
+        goto out;
     scan_fds(&c, c.self, -1);
     for (int i = 0; i < c.nd; i++)
         explain(&c, i);
@@ -2045,7 +2074,7 @@ static char *diagnose(pid_t focus, const char *skip)
                 snprintf(first_alike, sizeof first_alike, "%s", key);
             continue;
         }
-        if (stacks++ < 4)
+        if (stacks++ < 4 && mono() < c.until + h_scale(1.5))
             find_line(p);
         struct text one = {NULL, 0, 0};
         paragraph(&c, order[k], &one);
