@@ -20,6 +20,7 @@
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -709,6 +710,9 @@ END_TEST
 START_TEST(sigterm_cleanup)
 {
     struct h_proc *s = start_server();
+    /* Signalled inside msgrcv, so that a server taking EINTR for an
+     * error is caught every time, not only when the signal is late. */
+    h_await_in_call(s->pid, SYS_msgrcv, 0);
     stop_server(s, SIGTERM);
     const char *want = "msgq1: ready\n"
                        "msgq1: SIGTERM: removed the queue "
@@ -725,6 +729,7 @@ START_TEST(sigint_cleanup)
     struct h_proc *s = start_server();
     struct h_proc *c = h_run(NULL, "msgq2", "bye", NULL);
     h_expect_exit(c, 0);
+    h_await_in_call(s->pid, SYS_msgrcv, 0);
     stop_server(s, SIGINT);
     if (strstr(s->out, "msgq1: SIGINT: removed the queue (requests served: "
                        "1)\n") == NULL)

@@ -168,6 +168,10 @@ double h_now(void);            /* CLOCK_MONOTONIC, in seconds */
 /* pid's state letter in /proc/pid/stat: 'R' running, 'S' asleep in the
  * kernel, 'T' stopped, 'Z' a zombie...; '?' when pid is gone. */
 char h_proc_state(pid_t pid);
+/* Wait up to timeout seconds (scaled; 0: 1 s) until pid is asleep in the
+ * system call numbered nr (SYS_msgrcv...): a signal sent then surely
+ * interrupts that call.  False if it never was. */
+bool h_await_in_call(pid_t pid, long nr, double timeout);
 /* CPU seconds (user + system) pid has used so far; -1 when it is gone. */
 double h_cpu_secs(pid_t pid);
 /* p, still running, has waited since t0 (h_now()) for what `doing` says:

@@ -44,6 +44,30 @@ char h_proc_state(pid_t pid)
     return st;
 }
 
+bool h_await_in_call(pid_t pid, long nr, double timeout)
+{
+    /* /proc/PID/syscall starts with the number of the call the process
+     * is blocked in ("running" or -1 when it is in none).  Looked at
+     * every millisecond until the deadline: the state it waits for is
+     * visible only there, no handshake announces it. */
+    double end = h_now() + h_scale(timeout > 0 ? timeout : 1.0);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/syscall", (long)pid);
+    while (h_now() < end) {
+        char *text = h_read_file(path, NULL);
+        if (text == NULL)
+            return false; /* gone */
+        bool in = strtol(text, NULL, 10) == nr && text[0] != 'r' &&
+                  h_proc_state(pid) == 'S';
+        free(text);
+        if (in)
+            return true;
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    return false;
+}
+
 double h_cpu_secs(pid_t pid)
 {
     char *text;
