@@ -1711,6 +1711,23 @@ static void look_at(struct ctx *c, int i)
     snprintf(path, sizeof path, "/proc/%ld/syscall", (long)p->e.pid);
     read_small(path, p->sysline, sizeof p->sysline);
     p->sysline[strcspn(p->sysline, "\n")] = '\0';
+    /* A program that waits with a timeout (a tick) runs for a moment at
+     * each one: caught then, look again for a few milliseconds before
+     * calling it a program that never blocks. */
+    for (int k = 0; k < 20 && mono() < c->until &&
+                    (strncmp(p->sysline, "running", 7) == 0 ||
+                     p->e.state == 'R');
+         k++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+        struct pent now;
+        if (!read_stat(p->e.pid, &now))
+            break;
+        p->e.state = now.state;
+        p->e.cpu = now.cpu;
+        read_small(path, p->sysline, sizeof p->sysline);
+        p->sysline[strcspn(p->sysline, "\n")] = '\0';
+    }
     snprintf(path, sizeof path, "/proc/%ld/wchan", (long)p->e.pid);
     read_small(path, p->wchan, sizeof p->wchan);
     clean(p->wchan);
