@@ -231,7 +231,8 @@ struct pent {
     pid_t pid, ppid, pgid;
     char state;
     char comm[32];
-    double cpu; /* seconds used */
+    double cpu;      /* seconds used */
+    double cpu_dead; /* seconds used by the children it reaped */
 };
 
 /* One open descriptor of a process we look at (or of the test itself). */
@@ -259,6 +260,7 @@ struct desc {
     char call[300];       /* "read() on fd 3 (the read end of a pipe)" */
     char why[1000];       /* the reason, in sentences */
     char where[200];      /* "at fifos.c:57 in serve()" */
+    char cpus[32];        /* Cpus_allowed_list, read if it is running */
     int wakers[MAX_WAKERS]; /* who could wake it (indexes) */
     int nwakers;
     bool known;      /* every process that could wake it is listed */
@@ -306,15 +308,31 @@ static bool read_stat(pid_t pid, struct pent *e)
     clean(e->comm);
     long ppid, pgid;
     unsigned long ut, st;
+    long cut, cst;
     if (sscanf(close_p + 2,
-               "%c %ld %ld %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-               &e->state, &ppid, &pgid, &ut, &st) != 5)
+               "%c %ld %ld %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld",
+               &e->state, &ppid, &pgid, &ut, &st, &cut, &cst) != 7)
         return false;
     e->pid = pid;
     e->ppid = (pid_t)ppid;
     e->pgid = (pid_t)pgid;
-    e->cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    double tck = (double)sysconf(_SC_CLK_TCK);
+    e->cpu = (double)(ut + st) / tck;
+    e->cpu_dead = (double)(cut + cst) / tck;
     return true;
+}
+
+/* Seconds pid has been ready to run but waited for a CPU (the second
+ * field of /proc/PID/schedstat, in ns); 0 if the kernel does not say. */
+static double cpu_wait(pid_t pid)
+{
+    char path[64], buf[128];
+    snprintf(path, sizeof path, "/proc/%ld/schedstat", (long)pid);
+    unsigned long long run, wait;
+    if (read_small(path, buf, sizeof buf) <= 0 ||
+        sscanf(buf, "%llu %llu", &run, &wait) != 2)
+        return 0;
+    return (double)wait / 1e9;
 }
 
 /* Every process of /proc (in a box, its own few; otherwise the
@@ -1737,6 +1755,13 @@ static void look_at(struct ctx *c, int i)
         p->wchan[0] = '\0';
     if (strncmp(p->sysline, "running", 7) == 0 || p->e.state == 'R') {
         p->running = true;
+        char buf[2048];
+        snprintf(path, sizeof path, "/proc/%ld/status", (long)p->e.pid);
+        if (read_small(path, buf, sizeof buf) > 0) {
+            const char *l = strstr(buf, "\nCpus_allowed_list:");
+            if (l != NULL)
+                sscanf(l + 20, " %31s", p->cpus);
+        }
         return;
     }
     long nr;
@@ -1763,9 +1788,35 @@ static void explain(struct ctx *c, int i)
         return;
     }
     if (p->running) {
-        CAT(p->why, "It is not in a system call: it has used %.1f s of CPU, "
-                    "so it is looping (busy waiting?) rather than blocked.",
-            p->e.cpu);
+        double waited = cpu_wait(p->e.pid);
+        /* Another of them running, pinned to the same one CPU? */
+        int mate = -1;
+        for (int j = 0; j < c->nd && p->cpus[0] != '\0' &&
+                        strpbrk(p->cpus, ",-") == NULL;
+             j++)
+            if (j != i && c->d[j].running &&
+                strcmp(c->d[j].cpus, p->cpus) == 0)
+                mate = j;
+        if (mate != -1)
+            CAT(p->why, "It is not in a system call: it is running, pinned "
+                        "to CPU %s, and so is pid %ld.  They take turns on "
+                        "that one CPU: while one spins waiting for the "
+                        "other, the other cannot run until the spinner's "
+                        "time slice ends.  It has used %.1f s of CPU and "
+                        "waited %.1f s for it.",
+                p->cpus, (long)c->d[mate].e.pid, p->e.cpu, waited);
+        else if (waited > 0.5 && waited > p->e.cpu)
+            CAT(p->why, "It is not in a system call, and not blocked: it "
+                        "has used %.1f s of CPU and spent %.1f s waiting for "
+                        "a CPU.  The machine is overloaded: the program may "
+                        "only be slow (a time limit can be raised with "
+                        "TIMEOUT_SCALE=2), or be looping.",
+                p->e.cpu, waited);
+        else
+            CAT(p->why, "It is not in a system call: it has used %.1f s of "
+                        "CPU, so it is looping (busy waiting?) rather than "
+                        "blocked.",
+                p->e.cpu);
         return;
     }
     if (p->e.state == 'T' || p->e.state == 't') {
@@ -2127,6 +2178,30 @@ out:
     free(c.fds);
     free(c.net_unix);
     return result;
+}
+
+void h_tree_cpu(pid_t root, double *used, double *waited)
+{
+    *used = *waited = 0;
+    if (!h_in_test())
+        return;
+    struct ctx c;
+    memset(&c, 0, sizeof c);
+    c.self = getpid();
+    c.d = calloc(MAX_DESC, sizeof *c.d);
+    if (c.d != NULL) {
+        c.until = mono() + h_scale(0.5);
+        read_all(&c);
+        find_descendants(&c);
+        for (int i = 0; i < c.nd; i++) {
+            *waited += cpu_wait(c.d[i].e.pid);
+            *used += c.d[i].e.cpu;
+            if (c.d[i].e.pid == root)
+                *used += c.d[i].e.cpu_dead;
+        }
+    }
+    free(c.all);
+    free(c.d);
 }
 
 char *h_diag_stuck(void)

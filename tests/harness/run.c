@@ -496,7 +496,9 @@ bool h_wait(struct h_proc *p, double timeout)
     h_moved_on();
     if (p->done)
         return !p->timed_out;
-    double deadline = now() + h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    double limit = h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    double deadline = now() + limit;
+    bool extended = false;
     for (;;) {
         int st;
         pid_t r = waitpid(p->pid, &st, WNOHANG);
@@ -507,6 +509,23 @@ bool h_wait(struct h_proc *p, double timeout)
         if (r == -1)
             h_fail("harness: waitpid %ld: %s", (long)p->pid, strerror(errno));
         if (!await_sigchld(deadline)) {
+            /* Programs that were ready to run but found no free CPU (a
+             * busy machine, many gradings at once) are slow, not stuck:
+             * once, the limit grows by the time they waited for a CPU, at
+             * most doubling.  Only if others took the CPUs: programs that
+             * got less than half a CPU in all.  Two spinners pinned to one
+             * CPU wait just as long, for each other, and get a whole CPU.
+             * On an idle machine nobody waits, and a hang is caught at
+             * the limit. */
+            if (!extended) {
+                extended = true;
+                double used, waited;
+                h_tree_cpu(p->pid, &used, &waited);
+                if (waited > 0.05 * limit && used < 0.5 * (now() - p->secs)) {
+                    deadline = now() + (waited < limit ? waited : limit);
+                    continue;
+                }
+            }
             p->timed_out = true;
             double ran = now() - p->secs;
             /* Before the kill: what it (and the rest) waited for. */
