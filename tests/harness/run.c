@@ -512,8 +512,9 @@ bool h_wait(struct h_proc *p, double timeout)
             /* Programs that were ready to run but found no free CPU (a
              * busy machine, many gradings at once) are slow, not stuck:
              * once, the limit grows by the time they waited for a CPU, at
-             * most doubling.  Only if others took the CPUs: programs that
-             * got less than half a CPU in all.  Two spinners pinned to one
+             * most doubling.  Only if they waited for a quarter of the
+             * time or more, and others took the CPUs: they got less than
+             * half a CPU in all.  Two spinners pinned to one
              * CPU wait just as long, for each other, and get a whole CPU.
              * On an idle machine nobody waits, and a hang is caught at
              * the limit. */
@@ -521,7 +522,8 @@ bool h_wait(struct h_proc *p, double timeout)
                 extended = true;
                 double used, waited;
                 h_tree_cpu(p->pid, &used, &waited);
-                if (waited > 0.05 * limit && used < 0.5 * (now() - p->secs)) {
+                double ran = now() - p->secs;
+                if (waited > 0.25 * ran && used < 0.5 * ran) {
                     deadline = now() + (waited < limit ? waited : limit);
                     continue;
                 }
