@@ -28,6 +28,7 @@
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -584,20 +585,36 @@ static bool exited(struct h_proc *p)
     return false;
 }
 
-/* Wait on an inotify descriptor until deadline; false when it passed. */
+/*
+ * Wait on an inotify descriptor until deadline, or until a child exits;
+ * false when the deadline passed.  A program that exits without writing
+ * what the test waits for changes no file again: without the SIGCHLD
+ * (blocked in the test, read here from a signalfd) the wait would last
+ * to the deadline.
+ */
 static bool await_inotify(int fd, double deadline)
 {
+    static int sfd = -1;
+    if (sfd == -1) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd == -1)
+            h_fail("harness: signalfd: %s", strerror(errno));
+    }
     double left = deadline - now();
     if (left <= 0)
         return false;
-    struct pollfd pfd = {fd, POLLIN, 0};
-    int r = poll(&pfd, 1, (int)(left * 1000) + 1);
+    struct pollfd pfd[2] = {{fd, POLLIN, 0}, {sfd, POLLIN, 0}};
+    int r = poll(pfd, 2, (int)(left * 1000) + 1);
     if (r == -1 && errno != EINTR)
         h_fail("harness: poll: %s", strerror(errno));
-    if (r > 0) {
-        char buf[4096];
+    char buf[4096];
+    if (r > 0 && (pfd[0].revents & POLLIN))
         (void)!read(fd, buf, sizeof buf);
-    }
+    if (r > 0 && (pfd[1].revents & POLLIN))
+        (void)!read(sfd, buf, sizeof buf);
     return true;
 }
 
