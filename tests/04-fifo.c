@@ -42,19 +42,14 @@ enum { NCLIENTS = 60, NBURST = 10 };
 /* Start fifos and wait until it says it is ready. */
 static struct h_proc *start_server(void)
 {
-    struct h_proc *s = h_start(NULL, "fifos", NULL);
-    if (!h_await_stdout(s, "fifos: ready\n", 0)) {
-        h_wait(s, 0.1);
-        h_fail("fifos never printed \"fifos: ready\" on stdout (flushed).\n"
-               "  stdout: %s\n  stderr: %s\n  command: %s",
-               h_quote(s->out, s->out_len), h_quote(s->err, s->err_len),
-               s->cmd);
-    }
+    struct h_proc *s = h_start_ready(NULL, "fifos: ready\n", "fifos", NULL);
+    h_setup_begin();
     struct stat st;
     if (lstat(h_path(SERVER_FIFO), &st) == -1 || !S_ISFIFO(st.st_mode))
         h_fail("fifos said ready, but there is no FIFO %s in its directory\n"
                "  command: %s",
                SERVER_FIFO, s->cmd);
+    h_setup_end();
     return s;
 }
 

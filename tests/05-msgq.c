@@ -73,20 +73,15 @@ static int find_queue(const char *dir)
 /* Start msgq1 and wait until it says it is ready and its queue exists. */
 static struct h_proc *start_server(void)
 {
-    struct h_proc *s = h_start(NULL, "msgq1", NULL);
-    if (!h_await_stdout(s, "msgq1: ready\n", 0)) {
-        h_wait(s, 0.1);
-        h_fail("msgq1 never printed \"msgq1: ready\" on stdout (flushed).\n"
-               "  stdout: %s\n  stderr: %s\n  command: %s",
-               h_quote(s->out, s->out_len), h_quote(s->err, s->err_len),
-               s->cmd);
-    }
+    struct h_proc *s = h_start_ready(NULL, "msgq1: ready\n", "msgq1", NULL);
+    h_setup_begin();
     if (find_queue(NULL) == -1) {
         h_kill(s, SIGKILL);
         h_fail("msgq1 said ready, but there is no queue with key "
                "ftok(\".\", 'q') = 0x%08x: %s\n  command: %s",
                (unsigned)lab_key(NULL), strerror(errno), s->cmd);
     }
+    h_setup_end();
     return s;
 }
 

@@ -60,16 +60,7 @@ static void remove_segment(int id)
 static struct h_proc *start_server_in(const struct h_opts *o,
                                       const char *count)
 {
-    struct h_proc *s = h_start(o, "sipc1", count, NULL);
-    if (!h_await_stdout(s, "sipc1: ready\n", 0)) {
-        h_kill(s, SIGKILL);
-        h_wait(s, 0.1);
-        h_fail("sipc1 never printed \"sipc1: ready\" on stdout (flushed).\n"
-               "  stdout: %s\n  stderr: %s\n  command: %s",
-               h_quote(s->out, s->out_len), h_quote(s->err, s->err_len),
-               s->cmd);
-    }
-    return s;
+    return h_start_ready(o, "sipc1: ready\n", "sipc1", count, NULL);
 }
 
 static struct h_proc *start_server(void)

@@ -97,17 +97,7 @@ static void make_object(off_t size)
 static struct h_proc *start_producer_in(const struct h_opts *o,
                                         const char *a1, const char *a2)
 {
-    struct h_proc *p = h_start(o, "pshmp", a1, a2, NULL);
-    if (!h_await_stdout(p, READY, 0)) {
-        h_kill(p, SIGKILL);
-        h_wait(p, 0.1);
-        h_fail("pshmp never printed \"pshmp: ready\" on stdout (flushed) "
-               "after creating its object.\n  stdout: %s\n  stderr: %s\n"
-               "  command: %s",
-               h_quote(p->out, p->out_len), h_quote(p->err, p->err_len),
-               p->cmd);
-    }
-    return p;
+    return h_start_ready(o, READY, "pshmp", a1, a2, NULL);
 }
 
 static struct h_proc *start_producer(const char *a1, const char *a2)

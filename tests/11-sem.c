@@ -52,17 +52,7 @@ static key_t key_of(const char *dir)
 /* Start semsrv with an optional COUNT and wait for "semsrv: ready". */
 static struct h_proc *start_server_in(const struct h_opts *o, const char *n)
 {
-    struct h_proc *s = h_start(o, "semsrv", n, NULL);
-    if (!h_await_stdout(s, READY, 0)) {
-        h_kill(s, SIGKILL);
-        h_wait(s, 0.1);
-        h_fail("semsrv never printed \"semsrv: ready\" on stdout (flushed) "
-               "after making and initialising its objects\n  stdout: %s\n"
-               "  stderr: %s\n  command: %s",
-               h_quote(s->out, s->out_len), h_quote(s->err, s->err_len),
-               s->cmd);
-    }
-    return s;
+    return h_start_ready(o, READY, "semsrv", n, NULL);
 }
 
 static struct h_proc *start_server(const char *n)

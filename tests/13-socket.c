@@ -38,16 +38,7 @@
 
 static struct h_proc *start_server(const char *a1, const char *a2)
 {
-    struct h_proc *s = h_start(NULL, "usrv", a1, a2, NULL);
-    if (!h_await_stdout(s, READY, 0)) {
-        h_kill(s, SIGKILL);
-        h_wait(s, 0.1);
-        h_fail("usrv never printed \"usrv: ready\" on stdout (flushed) once "
-               "it listened\n  stdout: %s\n  stderr: %s\n  command: %s",
-               h_quote(s->out, s->out_len), h_quote(s->err, s->err_len),
-               s->cmd);
-    }
-    return s;
+    return h_start_ready(NULL, READY, "usrv", a1, a2, NULL);
 }
 
 static void stop_server(struct h_proc *s)

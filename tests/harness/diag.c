@@ -2217,6 +2217,18 @@ char *h_diag_stuck_for(pid_t focus)
 /* ---- failing with the diagnosis ---- */
 
 static bool diag_in_message; /* how_ended put a diagnosis in the message */
+static int setup_depth;      /* inside h_setup_begin() */
+
+void h_setup_begin(void)
+{
+    setup_depth++;
+}
+
+void h_setup_end(void)
+{
+    if (setup_depth > 0)
+        setup_depth--;
+}
 
 void h_diag_shown(void)
 {
@@ -2258,7 +2270,7 @@ void h_fail_msg(const char *fmt, ...)
      * way into the message loses it. */
     char *w = base;
     for (const char *r = base; *r; r++)
-        if (*r != H_DIAG_MARK)
+        if (*r != H_DIAG_MARK && *r != H_SETUP_MARK)
             *w++ = *r;
     *w = '\0';
     bool marked = diag_in_message;
@@ -2299,7 +2311,7 @@ void h_fail_msg(const char *fmt, ...)
         }
         free(d);
     }
-    snprintf(msg, sizeof msg, "%s%s%s", marked ? H_DIAG_MARK_S : "", base,
-             extra);
+    snprintf(msg, sizeof msg, "%s%s%s%s", marked ? H_DIAG_MARK_S : "",
+             setup_depth > 0 ? H_SETUP_MARK_S : "", base, extra);
     ck_abort_msg("%s", msg);
 }

@@ -52,7 +52,41 @@ const char *h_quote(const char *data, size_t len)
 
 /* How a process ended, in words.  One killed at its time limit says
  * where it was stuck, as the kernel saw it just before the kill. */
-static const char *how_ended(const struct h_proc *p)
+/* What a program killed by sig (not by the harness) did to earn it, or
+ * NULL for a signal somebody sent on purpose. */
+static const char *crash_cause(int sig)
+{
+    switch (sig) {
+    case SIGSEGV:
+        return "it crashed on a bad memory access (a NULL, freed or "
+               "uninitialised pointer, an index past the end of an array or "
+               "of a mapping, or a write into a read-only mapping)";
+    case SIGBUS:
+        return "it touched a page of a mapping that has no file behind it "
+               "(the file is shorter than the mapping: ftruncate() it to "
+               "size before mapping)";
+    case SIGFPE:
+        return "it divided an integer by zero";
+    case SIGABRT:
+        return "it called abort(): an assert() that failed, or the C "
+               "library found its heap corrupted (a double free, or a write "
+               "past the end of malloc'd memory); its stderr says which";
+    case SIGILL:
+        return "it executed an invalid instruction (undefined behaviour, or "
+               "a corrupted return address: a stack buffer overrun)";
+    case SIGPIPE:
+        return "it wrote to a pipe, FIFO or socket whose reading side was "
+               "closed: its peer had exited or closed its end";
+    case SIGXCPU:
+        return "it used more CPU time than the box allows (a busy loop)";
+    case SIGXFSZ:
+        return "it wrote a file larger than the box allows";
+    default:
+        return NULL;
+    }
+}
+
+const char *h_how_ended(const struct h_proc *p)
 {
     static char buf[2400];
     char *stuck = p->timed_out && p->stuck != NULL
@@ -74,9 +108,16 @@ static const char *how_ended(const struct h_proc *p)
     else if (WIFEXITED(p->status))
         snprintf(buf, sizeof buf, "it exited with status %d",
                  WEXITSTATUS(p->status));
-    else if (WIFSIGNALED(p->status))
-        snprintf(buf, sizeof buf, "it was killed by signal %d (%s)",
-                 WTERMSIG(p->status), strsignal(WTERMSIG(p->status)));
+    else if (WIFSIGNALED(p->status)) {
+        int sig = WTERMSIG(p->status);
+        const char *why = crash_cause(sig);
+        snprintf(buf, sizeof buf, "it was killed by signal %d (%s)%s%s", sig,
+                 strsignal(sig), why != NULL ? ": " : "",
+                 why != NULL ? why : "");
+        /* The signal is the cause: no test's hint describes it. */
+        if (why != NULL)
+            h_diag_shown();
+    }
     else
         snprintf(buf, sizeof buf, "wait status 0x%x", p->status);
     return buf;
@@ -105,8 +146,13 @@ void h_expect_exit(const struct h_proc *p, int code)
     if (!p->timed_out && WIFEXITED(p->status) &&
         WEXITSTATUS(p->status) == code)
         return;
+    /* A program that should have succeeded gave up and said why on
+     * stderr: what it said is the cause, not the test's hint. */
+    if (code == 0 && !p->timed_out && WIFEXITED(p->status) &&
+        p->err_len > 0)
+        h_diag_shown();
     h_fail("%s should exit with status %d, but %s%s\n  command: %s", p->cmd,
-           code, how_ended(p), stderr_hint(p), p->cmd);
+           code, h_how_ended(p), stderr_hint(p), p->cmd);
 }
 
 void h_expect_failure(const struct h_proc *p)
@@ -117,7 +163,7 @@ void h_expect_failure(const struct h_proc *p)
         return;
     h_fail("%s should fail with a non-zero exit status, but %s\n"
            "  command: %s",
-           p->cmd, how_ended(p), p->cmd);
+           p->cmd, h_how_ended(p), p->cmd);
 }
 
 void h_expect_stdout_bytes(const struct h_proc *p, const void *want,

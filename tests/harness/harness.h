@@ -130,6 +130,24 @@ struct h_proc *h_startv(const struct h_opts *o, const char *prog,
  */
 bool h_wait(struct h_proc *p, double timeout);
 
+/*
+ * Between h_setup_begin() and h_setup_end() a test starts what its check
+ * needs (a server, waited for until it says it is ready).  A failure
+ * there means the programs could not start: the report shows that cause
+ * instead of the test's hint, and when several tests fail the same way it
+ * leads with it once instead of repeating it.
+ */
+void h_setup_begin(void);
+void h_setup_end(void);
+
+/*
+ * Start prog (args end with NULL) as a set-up step and wait until its
+ * stdout holds ready (a line, flushed); fail as a failed start-up, with
+ * its output and where it is stuck, if it does not come.
+ */
+struct h_proc *h_start_ready(const struct h_opts *o, const char *ready,
+                             const char *prog, ...);
+
 /* Start and wait: the common case. */
 struct h_proc *h_run(const struct h_opts *o, const char *prog, ...);
 struct h_proc *h_runv(const struct h_opts *o, const char *prog,

@@ -52,6 +52,13 @@ void h_diag_shown(void);
  * h_fail puts it there (it strips it from everything else). */
 #define H_DIAG_MARK '\001'
 #define H_DIAG_MARK_S "\001"
+/* How p ended, in words: its status, the signal and what earned it, or
+ * where it was stuck when it was killed at its limit (static buffer). */
+const char *h_how_ended(const struct h_proc *p);
+/* After it (or first), the mark of a failure in the test's set-up
+ * (h_setup_begin): its programs could not start. */
+#define H_SETUP_MARK '\002'
+#define H_SETUP_MARK_S "\002"
 
 /* ---- run.c, for the diagnosis ---- */
 

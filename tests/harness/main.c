@@ -373,6 +373,7 @@ static void keep_outputs(const char *io, const char *name)
 struct outcome {
     bool ran, passed;
     bool diagnosed; /* the message says where a hung program was stuck */
+    bool setup;     /* it failed while starting its programs */
     char msg[4096];
     double secs;
 };
@@ -418,6 +419,11 @@ static void run_one(const struct h_lab *lab, const struct h_test *t,
         o->diagnosed = tr_rtype(r) == CK_FAILURE && m[0] == H_DIAG_MARK;
         if (o->diagnosed)
             m++;
+        o->setup = tr_rtype(r) == CK_FAILURE && m[0] == H_SETUP_MARK;
+        if (o->setup) {
+            m++;
+            o->diagnosed = true; /* the cause is said: no hint */
+        }
         if (tr_rtype(r) == CK_ERROR && strstr(m, "timeout") != NULL)
             snprintf(o->msg, sizeof o->msg,
                      "the test did not finish within %.0f s: a program "
@@ -468,6 +474,44 @@ static void report(const struct h_lab *lab, const struct outcome *out,
                "said:\n");
         indented(build_log, "   | ");
     }
+    /* Tests whose programs could not start, the same way (digits aside:
+     * pids, descriptors): the first shows it in full, and if others
+     * follow, the report leads with it. */
+    size_t *leader = calloc(lab->ntests, sizeof *leader);
+    char **key = calloc(lab->ntests, sizeof *key);
+    if (leader == NULL || key == NULL)
+        fatal("calloc");
+    for (size_t i = 0; i < npublic && i < lab->ntests; i++) {
+        leader[i] = i;
+        if (!out[i].ran || out[i].passed || !out[i].setup)
+            continue;
+        char line[600];
+        snprintf(line, sizeof line, "%.*s",
+                 (int)strcspn(out[i].msg, "\n"), out[i].msg);
+        key[i] = h_hide_digits(line);
+        for (size_t k = 0; k < i; k++)
+            if (key[k] != NULL && strcmp(key[k], key[i]) == 0) {
+                leader[i] = leader[k];
+                break;
+            }
+    }
+    for (size_t i = 0; i < npublic && i < lab->ntests; i++) {
+        if (key[i] == NULL || leader[i] != i)
+            continue;
+        int more = 0;
+        for (size_t k = i + 1; k < npublic && k < lab->ntests; k++)
+            more += key[k] != NULL && leader[k] == i;
+        if (more == 0)
+            continue;
+        printf("   FIX THIS FIRST: %d tests could not start their programs, "
+               "all the same way:\n",
+               more + 1);
+        char line[600];
+        snprintf(line, sizeof line, "%.*s",
+                 (int)strcspn(out[i].msg, "\n"), out[i].msg);
+        indented(line, "     ");
+        printf("     (in full under %s below)\n", (*lab->tests[i].fn)->name);
+    }
     for (size_t i = 0; i < lab->ntests; i++) {
         const struct h_test *t = &lab->tests[i];
         if (!out[i].ran || i >= npublic)
@@ -477,9 +521,15 @@ static void report(const struct h_lab *lab, const struct outcome *out,
                t->what);
         if (out[i].passed || build_log != NULL)
             continue;
-        indented(out[i].msg, "           ");
-        if (!out[i].diagnosed)
-            printf("           likely bug: %s\n", t->bug);
+        if (key[i] != NULL && leader[i] != i) {
+            printf("           could not start its programs, as under %s "
+                   "above\n",
+                   (*lab->tests[leader[i]].fn)->name);
+        } else {
+            indented(out[i].msg, "           ");
+            if (!out[i].diagnosed)
+                printf("           likely bug: %s\n", t->bug);
+        }
         const char *shown = getenv("KIT_KEEP_SHOWN");
         const char *dir = shown != NULL                ? shown
                           : getenv("KIT_RUN_DIR") != NULL ? getenv("KIT_RUN_DIR")
@@ -493,6 +543,10 @@ static void report(const struct h_lab *lab, const struct outcome *out,
             printf(" TEST=%s\n", (*t->fn)->name);
         }
     }
+    for (size_t i = 0; i < lab->ntests; i++)
+        free(key[i]);
+    free(key);
+    free(leader);
     if (nhidden > 0)
         printf("   + %d hidden test%s (%d points): results after "
                "publication\n",

@@ -563,6 +563,26 @@ struct h_proc *h_run(const struct h_opts *o, const char *prog, ...)
     return h_runv(o, prog, argv);
 }
 
+struct h_proc *h_start_ready(const struct h_opts *o, const char *ready,
+                             const char *prog, ...)
+{
+    COLLECT_ARGS(prog, argv);
+    h_setup_begin();
+    struct h_proc *s = h_startv(o, prog, argv);
+    if (!h_await_stdout(s, ready, 0)) {
+        h_wait(s, 0.1);
+        size_t n = strcspn(ready, "\n");
+        h_fail("%s never printed \"%.*s\" on stdout (a line, flushed), so "
+               "the test could not start it: %s\n  stdout: %s\n"
+               "  stderr: %s\n  command: %s",
+               s->cmd, (int)n, ready, h_how_ended(s),
+               h_quote(s->out, s->out_len), h_quote(s->err, s->err_len),
+               s->cmd);
+    }
+    h_setup_end();
+    return s;
+}
+
 void h_kill(struct h_proc *p, int sig)
 {
     h_moved_on();
