@@ -27,6 +27,9 @@ TEST       ?=
 RESULTS    ?= build/results.json
 TIMEOUT_SCALE ?= $(or $(CK_TIMEOUT_MULTIPLIER),1)
 export CK_TIMEOUT_MULTIPLIER := $(TIMEOUT_SCALE)
+ifdef TEST_JOBS
+export KIT_TEST_JOBS := $(TEST_JOBS)
+endif
 
 .PHONY: all help deps grade test tests labs solutions clean batch bench \
         gradescope dist-student handouts screenshot
@@ -39,6 +42,8 @@ help:
 	@echo "    RESULTS=FILE      ... write Gradescope-style results.json there"
 	@echo "    TIMEOUT_SCALE=N   ... multiply every time limit by N (slow machine, valgrind)"
 	@echo "    JOBS=N            ... N labs at a time (default: two per CPU)"
+	@echo "    TEST_JOBS=N       ... at most N tests of a lab at a time, while CPUs"
+	@echo "                          are idle (default 8; 1: one after the other)"
 	@echo "make test             the kit's own tests (solutions full marks, skeletons and"
 	@echo "                      buggy variants lose points, synclib, drift, leftovers)"
 	@echo "make                  build labs/, solutions/ and the test programs"

@@ -232,7 +232,7 @@ grade_lab() {
         --env KIT_JUNIT=/proc/self/fd/5 --env "KIT_KEEP_SHOWN=$g/io"
         --env "CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-$scale}")
     local v
-    for v in SAN ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS KIT_WRAP KIT_AS_LIMIT_MB \
+    for v in SAN ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS KIT_WRAP KIT_AS_LIMIT_MB KIT_TEST_JOBS \
         KIT_HIDDEN_VISIBILITY; do
         [ -n "${!v:-}" ] && envs+=(--env "$v=${!v}")
     done
