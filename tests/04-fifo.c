@@ -167,8 +167,26 @@ END_TEST
 START_TEST(server_output)
 {
     struct h_proc *s = start_server();
-    for (int i = 0; i < 2; i++)
-        h_expect_exit(h_run(NULL, "fifoc", "x", NULL), 0);
+    for (int i = 0; i < 2; i++) {
+        struct h_proc *c = h_run(NULL, "fifoc", "x", NULL);
+        h_expect_exit(c, 0);
+        /* Each line reaches the file at once, while the server runs
+         * (stdout is a file here: fully buffered unless flushed). */
+        char line[64];
+        snprintf(line, sizeof line, "fifos: replied to %ld\n", (long)c->pid);
+        if (!h_await_stdout(s, line, 1.0)) {
+            size_t len = 0;
+            char *so_far = h_read_file(s->out_path, &len);
+            h_fail("fifoc (pid %ld) got its reply, but fifos' stdout still "
+                   "has no line \"fifos: replied to %ld\": print each line "
+                   "and fflush(stdout) at once (stdout is a file here, "
+                   "fully buffered)\n  fifos' stdout so far: %s\n"
+                   "  command: %s",
+                   (long)c->pid, (long)c->pid,
+                   so_far != NULL ? h_quote(so_far, len) : "(no file)",
+                   s->cmd);
+        }
+    }
     stop_server(s, SIGTERM);
     const char *want = "fifos: ready\n"
                        "fifos: replied to #\n"

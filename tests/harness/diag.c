@@ -2311,6 +2311,16 @@ void h_fail_msg(const char *fmt, ...)
         }
         free(d);
     }
+    if (h_in_test()) {
+        /* Every program's evidence: the decisive line is often in
+         * another program's stderr than the one the check was about. */
+        char ev[900];
+        size_t room = MSG_CAP - strlen(base) - strlen(extra);
+        if (room > 300 &&
+            h_evidence(ev, room - 100 < sizeof ev ? room - 100 : sizeof ev,
+                       base) > 0)
+            CAT(extra, "\n  the test's programs:%s", ev);
+    }
     snprintf(msg, sizeof msg, "%s%s%s%s", marked ? H_DIAG_MARK_S : "",
              setup_depth > 0 ? H_SETUP_MARK_S : "", base, extra);
     ck_abort_msg("%s", msg);

@@ -52,6 +52,11 @@ void h_diag_shown(void);
  * h_fail puts it there (it strips it from everything else). */
 #define H_DIAG_MARK '\001'
 #define H_DIAG_MARK_S "\001"
+/* Every program the test started, the ones that failed or wrote to stderr
+ * first: one line each (command, how it ended, its last stderr line),
+ * into buf (room bytes), but for those the message (already) shows with
+ * their last stderr line; returns the length. */
+size_t h_evidence(char *buf, size_t room, const char *already);
 /* How p ended, in words: its status, the signal and what earned it, or
  * where it was stuck when it was killed at its limit (static buffer). */
 const char *h_how_ended(const struct h_proc *p);

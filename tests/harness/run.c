@@ -143,6 +143,95 @@ const struct h_proc *h_stuck_unshown(void)
     return last;
 }
 
+/* The last line of the file at path (at most n - 1 bytes of it), quoted;
+ * "" if the file is empty or missing. */
+static const char *last_line(const char *path, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1)
+        return buf;
+    char tail[400];
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)sizeof tail - 1 ? size - (off_t)sizeof tail + 1 : 0;
+    ssize_t r = pread(fd, tail, sizeof tail - 1, from);
+    close(fd);
+    if (r <= 0)
+        return buf;
+    size_t len = (size_t)r;
+    while (len > 0 && tail[len - 1] == '\n')
+        len--;
+    size_t start = len;
+    while (start > 0 && tail[start - 1] != '\n')
+        start--;
+    snprintf(buf, n, "%s", h_quote(tail + start, len - start));
+    return buf;
+}
+
+size_t h_evidence(char *buf, size_t room, const char *already)
+{
+    buf[0] = '\0';
+    if (nprocs == 0 || room < 200)
+        return 0;
+    size_t used = 0;
+    int shown = 0;
+    /* The programs that failed or said something first: that is where
+     * the cause is; quiet successes are only counted. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < nprocs; i++) {
+            const struct h_proc *p = procs[i];
+            bool ok = p->done && !p->timed_out && WIFEXITED(p->status) &&
+                      WEXITSTATUS(p->status) == 0;
+            char err[200];
+            last_line(p->err_path, err, sizeof err);
+            bool loud = !ok || err[0] != '\0';
+            if ((pass == 0) != loud)
+                continue;
+            /* Said already: its command and its last line are in the
+             * message. */
+            char inner[200];
+            size_t il = strlen(err);
+            snprintf(inner, sizeof inner, "%.*s", il >= 2 ? (int)il - 2 : 0,
+                     err + 1);
+            if (pass == 0 && strstr(already, p->cmd) != NULL &&
+                (inner[0] == '\0' || strstr(already, inner) != NULL))
+                continue;
+            if (pass == 1) { /* quiet ones: a count */
+                shown++;
+                continue;
+            }
+            char how[120];
+            if (!p->done)
+                snprintf(how, sizeof how, "still running");
+            else if (p->timed_out)
+                snprintf(how, sizeof how, "killed at its time limit");
+            else if (WIFEXITED(p->status))
+                snprintf(how, sizeof how, "exit %d", WEXITSTATUS(p->status));
+            else if (WIFSIGNALED(p->status))
+                snprintf(how, sizeof how, "killed by %s",
+                         sigabbrev_np(WTERMSIG(p->status)) != NULL
+                             ? sigabbrev_np(WTERMSIG(p->status))
+                             : "a signal");
+            else
+                snprintf(how, sizeof how, "status 0x%x", p->status);
+            char line[600];
+            int n = snprintf(line, sizeof line, "\n    %s: %s%s%s", p->cmd,
+                             how, err[0] ? "; stderr ends " : "", err);
+            if (n < 0 || used + (size_t)n + 60 >= room) {
+                shown = -1;
+                break;
+            }
+            memcpy(buf + used, line, (size_t)n + 1);
+            used += (size_t)n;
+        }
+    if (shown > 0 && used > 0)
+        used += (size_t)snprintf(buf + used, room - used,
+                                 "\n    (and %d more that exited 0 and said "
+                                 "nothing on stderr)",
+                                 shown);
+    return used;
+}
+
 pid_t h_gave_up_on(void)
 {
     return awaited;
