@@ -77,6 +77,13 @@ static const char *crash_cause(int sig)
     case SIGPIPE:
         return "it wrote to a pipe, FIFO or socket whose reading side was "
                "closed: its peer had exited or closed its end";
+    case SIGUSR1:
+    case SIGUSR2:
+    case SIGALRM:
+        return "the signal arrived while it had no handler for it and did "
+               "not block it, and the default action ends the program (a "
+               "handler installed too late, or removed, or the wrong signal "
+               "sent)";
     case SIGXCPU:
         return "it used more CPU time than the box allows (a busy loop)";
     case SIGXFSZ:

@@ -305,6 +305,30 @@ for lab in "${labs[@]}"; do
     fi
 done
 
+# A "likely bug" line is a guess: it must not stand under a failure whose
+# cause the report knows (a hang explained, a crash, a failed start-up).
+# Over every report of this run: skeletons and variants.
+reports=(build/grade/skeletons$tagx/*/report.txt)
+for patch in "${variants[@]}"; do
+    lab=$(basename "$(dirname "$patch")")
+    reports+=("build/grade/v-$lab-$(basename "$patch" .patch)/$lab/report.txt")
+done
+misfit=$(for r in "${reports[@]}"; do
+    [ -f "$r" ] || continue
+    awk -v r="$r" '
+        function done() { if (known && hint) print r ": " name }
+        /^   (PASS|FAIL) / { done(); name = $3; known = hint = 0; next }
+        /where it was stuck|was killed by signal [0-9]+ \([^)]*\): |could not start/ { known = 1 }
+        /^           likely bug:/ { hint = 1 }
+        END { done() }' "$r"
+done | sort -u)
+if [ -n "$misfit" ]; then
+    bad "a \"likely bug\" line stands under a failure whose cause the report names:"
+    echo "$misfit" | head -20
+else
+    ok "no \"likely bug\" line under a hang explained, a crash or a failed start-up (skeleton and variant reports)"
+fi
+
 echo "== buggy variants lose points on the tests that name them"
 for patch in "${variants[@]}"; do
     lab=$(basename "$(dirname "$patch")")
