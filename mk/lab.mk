@@ -8,7 +8,7 @@
 KIT_TOP  := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 SYNCLIB   = $(KIT_TOP)/synclib
 include $(KIT_TOP)/mk/common.mk
-CPPFLAGS += -I$(SYNCLIB)
+override CPPFLAGS += -I$(SYNCLIB)
 
 LAB      := $(notdir $(CURDIR))
 # A lab that brings its own synchronisation (lab 15) sets LIBOBJS first.

@@ -70,6 +70,17 @@ targets=(build/tests/synclib)
 for l in "${labs[@]}"; do targets+=("build/tests/$l"); done
 logged "labs, solutions and tests build with gcc -Werror" "$b/gcc.log" \
     make -s --no-print-directory labs solutions "${targets[@]}" LABS="${labs[*]}"
+# The build contract survives flags given on the command line: a student
+# who types `make CFLAGS=-O0` to debug still builds as the grader does.
+contract() {
+    local out
+    out=$(make -s -n -B -C "labs/${labs[0]}" CFLAGS=-O0 CPPFLAGS=-DKIT_X LDFLAGS= 2>&1)
+    local f
+    for f in -O0 -std=c11 -Wall -Wextra -Werror -MMD -D_XOPEN_SOURCE=700 -DKIT_X "-I$kit/synclib"; do
+        grep -q -- " $f " <<<"$out " || { echo "make CFLAGS=-O0 ... lost $f:"; echo "$out" | head -3; return 1; }
+    done
+}
+check "make CFLAGS=-O0 CPPFLAGS=... keeps the kit's flags (C11, warnings as errors, POSIX)" contract
 # clang: in a copy of its own; the whole kit's build runs beside the
 # gradings (late_checks below), a few labs' here.
 clang_build() {
