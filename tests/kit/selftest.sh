@@ -184,6 +184,9 @@ if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
             ok "Gradescope autograder: solutions uploaded flat score $got/$want ($hid hidden tests)"
         else
             bad "Gradescope autograder: score $got, want $want, hidden tests $hid"; tail -20 "$ag/run.log"
+            # Which test lost points, and what it said: a flake must be
+            # findable from the log alone.
+            grep -F '"score": 0,' "$ag/results/results.json" | cut -c1-1500
         fi
     else
         bad "Gradescope autograder wrote no results.json"; tail -20 "$ag/run.log"
