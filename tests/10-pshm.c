@@ -310,7 +310,11 @@ START_TEST(big_stream)
     copy_file("big.bin", data, len);
     free(data);
     double took = h_now() - t0;
-    if (took > h_scale(2.5))
+    /* A side woken only by its tick never finishes within the programs'
+     * time limit (copy_file says so); this bound only catches a ring that
+     * is slow for another reason, with room for a busy machine: the
+     * solution needs about 1.5 s while three gradings run. */
+    if (took > h_scale(4.0))
         h_fail("48 MiB took %.1f s: a ring in shared memory copies it in "
                "well under a second; is a side woken only by its tick?",
                took);
