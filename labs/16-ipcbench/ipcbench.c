@@ -14,7 +14,7 @@
  *   -c A,B      pin the sender to CPU A and the receiver to CPU B for every
  *               mechanism (default: not pinned, except shm-spin, which
  *               always runs on two different CPUs or not at all)
- *   --quick     small counts: the whole run takes about half a second (tests)
+ *   --quick     small counts: the whole run takes about a second (tests)
  *   --verify    compare every byte of every message (--quick does too)
  *
  * For each mechanism the parent forks a child and measures; both sides of

@@ -131,9 +131,9 @@ static inline uint64_t pattern_word(unsigned p, size_t i)
 #define QUICK_RTT_WARM 50
 #define QUICK_RTT_COUNT 500
 #define QUICK_REPS 3
-#define QUICK_VOLUME (256UL << 10)
+#define QUICK_VOLUME (1UL << 20)
 #define QUICK_MSGS_MIN 2
-#define QUICK_MSGS_MAX 64
+#define QUICK_MSGS_MAX 200
 
 /* ---- CSV --------------------------------------------------------------- */
 
