@@ -252,6 +252,7 @@ struct desc {
     const char *cmd; /* the harness's command line, if it started it */
     bool in_call;    /* blocked in a system call */
     bool running;    /* on a CPU or ready to run, not in a call */
+    bool starved;    /* ready to run, but got no CPU while watched */
     long nr;
     unsigned long a[6];
     char sysline[200]; /* /proc/PID/syscall as read: the cache's key */
@@ -322,17 +323,24 @@ static bool read_stat(pid_t pid, struct pent *e)
     return true;
 }
 
-/* Seconds pid has been ready to run but waited for a CPU (the second
- * field of /proc/PID/schedstat, in ns); 0 if the kernel does not say. */
-static double cpu_wait(pid_t pid)
+/* /proc/PID/schedstat: the nanoseconds pid has run on a CPU, and the
+ * nanoseconds it was ready to run but waited for one.  The kernel adds a
+ * wait only when it ends: a process waiting now shows none of it yet.
+ * False if the kernel does not say. */
+static bool sched_ns(pid_t pid, unsigned long long *run,
+                     unsigned long long *wait)
 {
     char path[64], buf[128];
     snprintf(path, sizeof path, "/proc/%ld/schedstat", (long)pid);
+    return read_small(path, buf, sizeof buf) > 0 &&
+           sscanf(buf, "%llu %llu", run, wait) == 2;
+}
+
+/* Seconds pid has waited for a CPU (waits that ended); 0 if unknown. */
+static double cpu_wait(pid_t pid)
+{
     unsigned long long run, wait;
-    if (read_small(path, buf, sizeof buf) <= 0 ||
-        sscanf(buf, "%llu %llu", &run, &wait) != 2)
-        return 0;
-    return (double)wait / 1e9;
+    return sched_ns(pid, &run, &wait) ? (double)wait / 1e9 : 0;
 }
 
 /* Every process of /proc (in a box, its own few; otherwise the
@@ -1732,10 +1740,13 @@ static void look_at(struct ctx *c, int i)
     /* A program that waits with a timeout (a tick) runs for a moment at
      * each one: caught then, look again for a few milliseconds before
      * calling it a program that never blocks. */
+    unsigned long long run0 = 0, run1 = 0, wait;
+    bool timed = sched_ns(p->e.pid, &run0, &wait);
+    int looks = 0;
     for (int k = 0; k < 20 && mono() < c->until &&
                     (strncmp(p->sysline, "running", 7) == 0 ||
                      p->e.state == 'R');
-         k++) {
+         k++, looks++) {
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
         struct pent now;
@@ -1755,6 +1766,11 @@ static void look_at(struct ctx *c, int i)
         p->wchan[0] = '\0';
     if (strncmp(p->sysline, "running", 7) == 0 || p->e.state == 'R') {
         p->running = true;
+        /* Ready to run at every look, 20 ms, and not a nanosecond more
+         * on a CPU: others have the CPUs (or the virtual machine's host
+         * has them).  A busy loop runs in that time. */
+        p->starved = timed && looks == 20 &&
+                     sched_ns(p->e.pid, &run1, &wait) && run1 == run0;
         char buf[2048];
         snprintf(path, sizeof path, "/proc/%ld/status", (long)p->e.pid);
         if (read_small(path, buf, sizeof buf) > 0) {
@@ -1797,7 +1813,16 @@ static void explain(struct ctx *c, int i)
             if (j != i && c->d[j].running &&
                 strcmp(c->d[j].cpus, p->cpus) == 0)
                 mate = j;
-        if (mate != -1)
+        if (p->starved)
+            CAT(p->why, "It is not blocked: it is ready to run, but was not "
+                        "given a CPU once while the grader watched it.  It "
+                        "has used %.1f s of CPU in all.  The machine is "
+                        "overloaded (other programs, or the virtual "
+                        "machine's host, have the CPUs): the program may "
+                        "only be slow.  Grade it again on a quieter machine, "
+                        "or raise the time limits with TIMEOUT_SCALE=2.",
+                p->e.cpu);
+        else if (mate != -1)
             CAT(p->why, "It is not in a system call: it is running, pinned "
                         "to CPU %s, and so is pid %ld.  They take turns on "
                         "that one CPU: while one spins waiting for the "
@@ -2180,9 +2205,10 @@ out:
     return result;
 }
 
-void h_tree_cpu(pid_t root, double *used, double *waited)
+void h_tree_cpu(pid_t root, double *used, double *waited, bool *starved)
 {
     *used = *waited = 0;
+    *starved = false;
     if (!h_in_test())
         return;
     struct ctx c;
@@ -2193,11 +2219,30 @@ void h_tree_cpu(pid_t root, double *used, double *waited)
         c.until = mono() + h_scale(0.5);
         read_all(&c);
         find_descendants(&c);
+        unsigned long long run0[MAX_DESC], run1, wait;
+        bool ready = false;
         for (int i = 0; i < c.nd; i++) {
             *waited += cpu_wait(c.d[i].e.pid);
             *used += c.d[i].e.cpu;
             if (c.d[i].e.pid == root)
                 *used += c.d[i].e.cpu_dead;
+            if (!sched_ns(c.d[i].e.pid, &run0[i], &wait))
+                run0[i] = ~0ULL;
+            ready |= c.d[i].e.state == 'R';
+        }
+        /* Ready to run, yet none of them got a CPU for 50 ms: the wait
+         * going on now is not in the sum above (the kernel adds a wait
+         * when it ends), and a process starved since it started shows
+         * none at all. */
+        if (ready) {
+            struct timespec t = {0, 50000000};
+            nanosleep(&t, NULL);
+            bool moved = false;
+            for (int i = 0; i < c.nd && !moved; i++)
+                moved = run0[i] == ~0ULL ||
+                        !sched_ns(c.d[i].e.pid, &run1, &wait) ||
+                        run1 != run0[i];
+            *starved = !moved;
         }
     }
     free(c.all);

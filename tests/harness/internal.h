@@ -41,7 +41,7 @@ char *h_diag_stuck_for(pid_t focus);
 /* The CPU seconds the calling test's live descendants have used (with
  * what root's reaped children used), and the seconds they have been ready
  * to run but waited for a CPU, summed. */
-void h_tree_cpu(pid_t root, double *used, double *waited);
+void h_tree_cpu(pid_t root, double *used, double *waited, bool *starved);
 /* A malloc'd copy of a diagnosis cut at a line end to at most max
  * bytes. */
 char *h_diag_clip(const char *text, size_t max);

@@ -61,6 +61,32 @@ double h_scale(double secs)
     return secs * (k > 0 ? k : 1.0);
 }
 
+/*
+ * At a time limit, once: more time for programs that are slow, not stuck,
+ * because others have the CPUs (a busy machine, many gradings at once);
+ * 0 for none.  root is the program waited for (0: any of the test's), limit
+ * the limit and ran the seconds they have had.
+ * - Ready to run, and not one of them got a CPU in 50 ms: the limit again.
+ *   The kernel adds a wait for a CPU only when it ends, so a program
+ *   starved since it started shows no wait at all.
+ * - Waited for a CPU a quarter of the time or more, and got less than half
+ *   a CPU in all: the time they waited, at most the limit.  Two spinners
+ *   pinned to one CPU wait just as long, for each other, but get a whole
+ *   CPU between them: caught at the limit.
+ * On an idle machine nobody waits, and a hang is caught at the limit.
+ */
+static double more_time(pid_t root, double limit, double ran)
+{
+    double used, waited;
+    bool starved;
+    h_tree_cpu(root, &used, &waited, &starved);
+    if (starved)
+        return limit;
+    if (waited > 0.25 * ran && used < 0.5 * ran)
+        return waited < limit ? waited : limit;
+    return 0;
+}
+
 /* Wait for a SIGCHLD until deadline; false once the deadline has passed. */
 static bool await_sigchld(double deadline)
 {
@@ -599,22 +625,11 @@ bool h_wait(struct h_proc *p, double timeout)
         if (r == -1)
             h_fail("harness: waitpid %ld: %s", (long)p->pid, strerror(errno));
         if (!await_sigchld(deadline)) {
-            /* Programs that were ready to run but found no free CPU (a
-             * busy machine, many gradings at once) are slow, not stuck:
-             * once, the limit grows by the time they waited for a CPU, at
-             * most doubling.  Only if they waited for a quarter of the
-             * time or more, and others took the CPUs: they got less than
-             * half a CPU in all.  Two spinners pinned to one
-             * CPU wait just as long, for each other, and get a whole CPU.
-             * On an idle machine nobody waits, and a hang is caught at
-             * the limit. */
             if (!extended) {
                 extended = true;
-                double used, waited;
-                h_tree_cpu(p->pid, &used, &waited);
-                double ran = now() - p->secs;
-                if (waited > 0.25 * ran && used < 0.5 * ran) {
-                    deadline = now() + (waited < limit ? waited : limit);
+                double more = more_time(p->pid, limit, now() - p->secs);
+                if (more > 0) {
+                    deadline = now() + more;
                     continue;
                 }
             }
@@ -729,7 +744,9 @@ static bool await_inotify(int fd, double deadline)
 
 bool h_await_stdout(struct h_proc *p, const char *text, double timeout)
 {
-    double deadline = now() + h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    double start = now(), limit = h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    double deadline = start + limit;
+    bool extended = false;
     /* A watch on the io directory reports the file's creation and every
      * write to it, so we read it again only when something changed. */
     int fd = inotify_init1(IN_CLOEXEC);
@@ -745,8 +762,15 @@ bool h_await_stdout(struct h_proc *p, const char *text, double timeout)
         char *out = slurp(p->out_path, &len);
         found = strstr(out, text) != NULL;
         free(out);
-        if (found || gone || !await_inotify(fd, deadline))
+        if (found || gone)
             break;
+        if (!await_inotify(fd, deadline)) {
+            double more = extended ? 0 : more_time(p->pid, limit, now() - start);
+            extended = true;
+            if (more <= 0)
+                break;
+            deadline = now() + more;
+        }
     }
     close(fd);
     /* Gave up while it still runs: a failure now is a hang of p's. */
@@ -757,7 +781,9 @@ bool h_await_stdout(struct h_proc *p, const char *text, double timeout)
 bool h_await_path(const char *path, double timeout)
 {
     h_moved_on();
-    double deadline = now() + h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    double start = now(), limit = h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    double deadline = start + limit;
+    bool extended = false;
     char dir[4200];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
@@ -773,8 +799,15 @@ bool h_await_path(const char *path, double timeout)
     if (inotify_add_watch(fd, dir, IN_CREATE | IN_MOVED_TO) == -1)
         h_fail("harness: inotify_add_watch %s: %s", dir, strerror(errno));
     bool found;
-    while (!(found = access(path, F_OK) == 0) && await_inotify(fd, deadline))
-        ;
+    while (!(found = access(path, F_OK) == 0)) {
+        if (await_inotify(fd, deadline))
+            continue;
+        double more = extended ? 0 : more_time(0, limit, now() - start);
+        extended = true;
+        if (more <= 0)
+            break;
+        deadline = now() + more;
+    }
     close(fd);
     return found;
 }
