@@ -2,7 +2,8 @@
 # programs, each built from PROG.c) and includes this file.
 #
 #   make          build the lab's programs here
-#   make grade    grade this folder's programs (runs the kit's grader)
+#   make grade    grade this folder's programs (runs the kit's grader),
+#                 then build them here, so that ./prog is what was graded
 #   make clean    remove what make built
 
 KIT_TOP  := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
@@ -23,6 +24,8 @@ all: $(PROGS)
 $(PROGS): %: %.o $(LIBOBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The kit's `make grade` builds the lab here after grading it, as it does
+# for every lab of the kit's own labs/ tree, which this folder is part of.
 grade:
 	@$(MAKE) --no-print-directory -C $(KIT_TOP) grade \
 	    LAB=$(firstword $(subst -, ,$(LAB))) SUBMISSION=$(abspath ..)

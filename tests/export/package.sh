@@ -8,9 +8,12 @@
 #               solutions or buggy variants).  Gradescope unpacks it in
 #               /autograder/source and runs run_autograder from there.
 #   student     the student tarball: labs, synclib, public tests, handouts,
-#               Makefile, README.  No solutions, no hidden tests, no buggy
-#               variants (they are patches against the solutions) and no
-#               kit self-test.
+#               Makefile, README (tests/export/README.student.md).  No
+#               solutions, no hidden tests, no buggy variants (they are
+#               patches against the solutions), no kit self-test, and none
+#               of the instructor's tools (red team, benchmarks, batch
+#               grading, the grader's own README).  mk/edition.mk tells
+#               the Makefile it is the student edition.
 set -euo pipefail
 [ $# -eq 2 ] || { sed -n '4p' "$0" >&2; exit 2; }
 what=$1
@@ -38,8 +41,12 @@ trap 'rm -rf "$stage"' EXIT
 case $what in
 student)
     mkdir -p "$stage/ipckit"
-    list_files | grep -v -E '^tests/(hidden|export)/' | sort -u |
-        tar -cf - -T - | tar -xf - -C "$stage/ipckit"
+    list_files |
+        grep -v -E '^tests/(hidden|export|adversarial|bench)/|^tests/(batch\.sh|README\.md)$|^handouts/screenshot\.sh$|^README\.md$' |
+        sort -u | tar -cf - -T - | tar -xf - -C "$stage/ipckit"
+    cp tests/export/README.student.md "$stage/ipckit/README.md"
+    printf '%s\n' "# Written by tests/export/package.sh: this copy is the student edition." \
+        "EDITION := student" >"$stage/ipckit/mk/edition.mk"
     mkdir -p "$(dirname "$out")"
     tar -czf "$out" -C "$stage" ipckit
     ;;
