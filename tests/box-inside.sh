@@ -109,7 +109,21 @@ collect() {
         take=()
         for f in $files; do
             src=""
-            if [ -n "$dir" ] && { [ -e "$dir/$f" ] || [ -L "$dir/$f" ]; }; then
+            if [[ $f == */* ]]; then
+                # Another lab's file (NN-topic/FILE: lab 15 builds lab 09's
+                # mipc.c), from the folder beside this lab's, and only with
+                # this lab: it is copied in as FILE.
+                if [ -n "$dir" ] && { [ -e "${dir%/*}/$f" ] || [ -L "${dir%/*}/$f" ]; }; then
+                    src=${dir%/*}/$f
+                    if linked "$src"; then
+                        echo "refused: ${src#"$IN"/} is a symbolic link (or lies behind one)" >&2
+                        continue
+                    fi
+                elif [ "${KIT_COLLECT_FLAT:-0}" = 1 ]; then
+                    src=$(find -P "$IN" -path "*/$f" \( -type f -o -type l \) 2>/dev/null | sort | head -1)
+                    [ -n "$src" ] || src=$(find -P "$IN" -name "${f##*/}" \( -type f -o -type l \) 2>/dev/null | sort | head -1)
+                fi
+            elif [ -n "$dir" ] && { [ -e "$dir/$f" ] || [ -L "$dir/$f" ]; }; then
                 src=$dir/$f
             elif [ "${KIT_COLLECT_FLAT:-0}" = 1 ]; then
                 src=$(find -P "$IN" -name "$f" \( -type f -o -type l \) 2>/dev/null | sort | head -1)

@@ -202,8 +202,12 @@ grade_lab() {
     : >"$g/given/.kit-missing"
     read -r files <"$out/.tables/$name.files"
     for f in $files; do
-        if [ -f "$out/collected/labs/$name/$f" ]; then
-            take+=("$out/collected/labs/$name/$f")
+        # NN-topic/FILE: another lab's file this lab builds on (lab 15
+        # builds lab 09's mipc.c); collected into this lab as FILE.
+        if [ -f "$out/collected/labs/$name/${f##*/}" ]; then
+            take+=("$out/collected/labs/$name/${f##*/}")
+        elif [[ $f == */* ]]; then
+            echo "missing file: $f (this lab builds your ${f%%/*} lab's ${f##*/})" >>"$g/given/.kit-missing"
         else
             echo "missing file: $name/$f" >>"$g/given/.kit-missing"
         fi

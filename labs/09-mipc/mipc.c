@@ -106,11 +106,13 @@ int main(int argc, char *argv[])
     counter = NULL;
     /* END TODO 1 */
 
-    /* TODO 2: set up synclib's pipes with TELL_WAIT(), then fork().  The
-     * pipes must exist before the fork, so that both processes share
+    /* TODO 2: set up synclib's pipes with TELL_WAIT(), before the fork
+     * below: the pipes must exist before it, so that both processes share
      * them. */
-    pid_t pid = 0;
     /* END TODO 2 */
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
 
     if (pid == 0) {
         /* TODO 3: the child takes the odd turns 1, 3, 5, ... below

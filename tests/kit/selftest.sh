@@ -264,13 +264,17 @@ for patch in tests/bugs/*/*.patch; do
     v="$b/variants/$lab-$name"
     mkdir -p "$v"
     cp -r "solutions/$lab" "$v/"
+    # A lab that builds on another's file (15 on 09's mipc.c) needs it.
+    for dep in $("build/tests/$lab" --files | tr ' ' '\n' | sed -n 's|/.*||p' | sort -u); do
+        cp -r "solutions/$dep" "$v/"
+    done
     if ! patch -s -p1 -d "$v/$lab" <"$patch" >"$v/patch.log" 2>&1; then
         bad "$lab/$name: patch does not apply"; cat "$v/patch.log"; continue
     fi
     variants+=("$patch")
     # Only the tests the header names need to run: each must fail.
     want=$(sed -n 's/^Caught-by: *//p' "$patch")
-    grade_bg -- --tree "$v" --lab "$lab" --tag "v-$lab-$name" \
+    grade_bg -- --tree "$v" --lab "$lab" --tag "v-$lab-$name$tagx" \
         --test "$(echo $want | tr ' ' ,)" --results "$v/results.json"
 done
 wait
@@ -325,7 +329,7 @@ done
 reports=(build/grade/skeletons$tagx/*/report.txt)
 for patch in "${variants[@]}"; do
     lab=$(basename "$(dirname "$patch")")
-    reports+=("build/grade/v-$lab-$(basename "$patch" .patch)/$lab/report.txt")
+    reports+=("build/grade/v-$lab-$(basename "$patch" .patch)$tagx/$lab/report.txt")
 done
 misfit=$(for r in "${reports[@]}"; do
     [ -f "$r" ] || continue
@@ -348,7 +352,7 @@ for patch in "${variants[@]}"; do
     lab=$(basename "$(dirname "$patch")")
     name=$(basename "$patch" .patch)
     want=$(sed -n 's/^Caught-by: *//p' "$patch")
-    tsv="build/grade/v-$lab-$name/scores.tsv"
+    tsv="build/grade/v-$lab-$name$tagx/scores.tsv"
     read -r s m < <(lab_score "$tsv" "$lab")
     missed=""
     for t in $want; do
@@ -356,13 +360,13 @@ for patch in "${variants[@]}"; do
         awk -F'\t' -v t="$t" '$2 == t && $5 == "FAIL" {f = 1} END {exit !f}' "$tsv" \
             || missed="$missed $t"
     done
-    if grep -q "did not compile" "build/grade/v-$lab-$name/$lab/report.txt"; then
+    if grep -q "did not compile" "build/grade/v-$lab-$name$tagx/$lab/report.txt"; then
         bad "$lab/$name: the variant does not compile"
     elif [ -z "$want" ]; then
         bad "$lab/$name: no Caught-by: line"
     elif [ -n "$missed" ]; then
         bad "$lab/$name: scores $s/$m but passes$missed"
-        cat "build/grade/v-$lab-$name/$lab/report.txt"
+        cat "build/grade/v-$lab-$name$tagx/$lab/report.txt"
     elif [ "$s" -ge "$m" ]; then
         bad "$lab/$name: scores full marks"
     else
@@ -416,6 +420,10 @@ for lab in "${labs[@]}"; do
     elif [ "$todos" -eq 0 ]; then bad "$lab: the skeleton has no TODO"
     else ok "$lab: skeleton = solution outside its $todos TODO regions"; fi
 done
+
+echo "== no lab hands out another lab's answer"
+logged "no skeleton, and nothing in the student edition, holds another lab's TODO answer (tests/kit/answers.sh)" \
+    "$b/answers.log" tests/kit/answers.sh
 
 if [ -n "${LABS:-}" ]; then
     echo "== handouts agree with the labs"
