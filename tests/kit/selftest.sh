@@ -323,6 +323,34 @@ for lab in "${labs[@]}"; do
     fi
 done
 
+echo "== given headers come from the kit"
+todo_h=$(grep -l "TODO" labs/*/*.h 2>/dev/null || true)
+if [ -n "$todo_h" ]; then
+    bad "a header has a TODO, but the grader builds every header from the kit: $todo_h"
+else
+    ok "no header in labs/ has a TODO (the grader builds the kit's copy of each)"
+fi
+h_bugs=$(grep -l '^+++ b/.*\.h' tests/bugs/*/*.patch 2>/dev/null || true)
+if [ -n "$h_bugs" ]; then
+    bad "a buggy variant changes a header, which the grader replaces by the kit's: $h_bugs"
+else
+    ok "no buggy variant changes a header (a bug there would never reach the grader)"
+fi
+if [[ " ${labs[*]} " == *" 04-fifo "* ]]; then
+    hd=$b/given-header
+    rm -rf "$hd" && mkdir -p "$hd" && cp -r solutions/04-fifo "$hd/"
+    sed -i 's/^#define MSG_MAX .*/#define MSG_MAX 8/' "$hd/04-fifo/fifo.h"
+    tests/grade.sh --tree "$hd" --lab 04-fifo --test one_client --tag "given-header$tagx" \
+        --results "$hd/results.json" >"$hd/report.txt" 2>&1
+    if grep -q "PASS  3/3  one_client" "$hd/report.txt" &&
+        grep -q "note: your fifo.h differs from the kit's" "$hd/report.txt"; then
+        ok "an edited fifo.h (MSG_MAX 8) is graded with the kit's copy, and the report says so"
+    else
+        bad "an edited fifo.h was not replaced by the kit's, or the report did not say so"
+        head -20 "$hd/report.txt"
+    fi
+fi
+
 # A "likely bug" line is a guess: it must not stand under a failure whose
 # cause the report knows (a hang explained, a crash, a failed start-up).
 # Over every report of this run: skeletons and variants.
