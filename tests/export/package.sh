@@ -13,7 +13,8 @@
 #               patches against the solutions), no kit self-test, and none
 #               of the instructor's tools (red team, benchmarks, batch
 #               grading, the grader's own README).  mk/edition.mk tells
-#               the Makefile it is the student edition.
+#               the Makefile it is the student edition; tests/given/ holds
+#               the given headers the grader builds (tests/grade.sh).
 set -euo pipefail
 [ $# -eq 2 ] || { sed -n '4p' "$0" >&2; exit 2; }
 what=$1
@@ -45,6 +46,15 @@ student)
         grep -v -E '^tests/(hidden|export|adversarial|bench)/|^tests/(batch\.sh|README\.md)$|^handouts/screenshot\.sh$|^README\.md$' |
         sort -u | tar -cf - -T - | tar -xf - -C "$stage/ipckit"
     cp tests/export/README.student.md "$stage/ipckit/README.md"
+    # The given headers, as the kit hands them out: the grader builds these
+    # (tests/grade.sh), whatever the student's labs/ copy has become.
+    for d in labs/[0-9][0-9]-*; do
+        for h in "$d"/*.h; do
+            [ -f "$h" ] || continue
+            mkdir -p "$stage/ipckit/tests/given/${d#labs/}"
+            cp "$h" "$stage/ipckit/tests/given/${d#labs/}/"
+        done
+    done
     printf '%s\n' "# Written by tests/export/package.sh: this copy is the student edition." \
         "EDITION := student" >"$stage/ipckit/mk/edition.mk"
     mkdir -p "$(dirname "$out")"
