@@ -149,6 +149,16 @@ else
     bad "make grade in a lab that does not compile (status $rc): $(tail -2 "$log/grade02" | tr '\n' ' ')"
 fi
 
+# 7b. A given header edited by the student (fifo.h's MSG_MAX): graded with
+# the kit's pristine copy (tests/given/), and the report says so in one line.
+sed -i 's/^#define MSG_MAX .*/#define MSG_MAX 8/' labs/04-fifo/fifo.h
+as "$top" make grade LAB=04 TEST=one_client >"$log/grade04"; rc=$?
+if [ $rc -eq 0 ] && grep -q "note: your fifo.h differs from the kit's: it is given, not yours to change, so the kit's copy was used" "$log/grade04"; then
+    ok "an edited given header (fifo.h) is graded with the kit's copy, and the report says so in one line"
+else
+    bad "an edited fifo.h was not replaced by the kit's copy, or the report did not say so (status $rc): $(grep -m3 -E 'note|TOTAL|missing' "$log/grade04" | tr '\n' ' ')"
+fi
+
 # 8. compile_commands.json: every C file of labs/, synclib and the tests,
 # with the kit's flags and synclib's headers; one entry compiles.
 as "$top" make compile_commands.json >"$log/ccdb"; rc=$?
