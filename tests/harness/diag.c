@@ -2229,12 +2229,17 @@ void h_tree_cpu(pid_t root, double *used, double *waited, bool *starved)
             if (!sched_ns(c.d[i].e.pid, &run0[i], &wait))
                 run0[i] = ~0ULL;
             ready |= c.d[i].e.state == 'R';
+            /* Asleep in the kernel, uninterruptibly (exiting, waiting for
+             * the kernel's own workers, which a busy machine also starves):
+             * not the program's wait.  A D that lasts is still caught
+             * once the limit has grown. */
+            *starved |= c.d[i].e.state == 'D';
         }
         /* Ready to run, yet none of them got a CPU for 50 ms: the wait
          * going on now is not in the sum above (the kernel adds a wait
          * when it ends), and a process starved since it started shows
          * none at all. */
-        if (ready) {
+        if (ready && !*starved) {
             struct timespec t = {0, 50000000};
             nanosleep(&t, NULL);
             bool moved = false;

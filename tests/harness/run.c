@@ -68,7 +68,9 @@ double h_scale(double secs)
  * the limit and ran the seconds they have had.
  * - Ready to run, and not one of them got a CPU in 50 ms: the limit again.
  *   The kernel adds a wait for a CPU only when it ends, so a program
- *   starved since it started shows no wait at all.
+ *   starved since it started shows no wait at all.  So is one asleep in
+ *   the kernel uninterruptibly (state D: exiting, waiting for the kernel's
+ *   own workers, which a busy machine starves too).
  * - Waited for a CPU a quarter of the time or more, and got less than half
  *   a CPU in all: the time they waited, at most the limit.  Two spinners
  *   pinned to one CPU wait just as long, for each other, but get a whole
