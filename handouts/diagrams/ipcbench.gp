@@ -50,7 +50,7 @@ if (kind ne 'latency') {
     set xrange [40:1700000]
     set format y '%.0f'
     plot for [i = 1:words(mechs)] rows(word(mechs, i), 'throughput') \
-         using 3:5 with linespoints pt int(word(points, i)) ps 1.1 \
+         using 3:5 with linespoints pt int(word(points, i)) ps 0.75 \
          dt int(word(dashes, i)) lw int(word(widths, i)) \
          lc rgb word(colors, i) title word(mechs, i)
     unset logscale
