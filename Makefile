@@ -129,9 +129,14 @@ batch: deps
 	@$(MAKE) --no-print-directory -s tests
 	@tests/batch.sh -j $(or $(JOBS),$(CPUS)) "$(SUBMISSIONS)"
 
-# Optional: a PNG of one rendered page (needs Chromium), to look at.
-screenshot: handouts
-	@handouts/screenshot.sh build/handouts/$(or $(PAGE),01-pipe).html
+# Optional: a PNG of a whole rendered page (needs Chromium), to look at.
+# PAGE=04-fifo renders and shoots that page only (several: PAGE="04-fifo
+# 05-msgq"); PAGE=all, every page; TOP=1, only the top, as a page opens.
+SHOT_PAGES = $(if $(filter all,$(PAGE)),,$(or $(PAGE),01-pipe))
+screenshot:
+	@tests/deps.sh docs
+	@handouts/render.sh build/handouts $(SHOT_PAGES)
+	@handouts/screenshot.sh $(if $(TOP),--top) $(if $(SHOT_PAGES),$(SHOT_PAGES:%=build/handouts/%.html),build/handouts/[0-9][0-9]-*.html)
 
 gradescope:
 	@tests/export/package.sh gradescope build/gradescope.zip
