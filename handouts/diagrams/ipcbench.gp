@@ -9,15 +9,15 @@
 #   kind  "both" (default), "throughput" or "latency": one panel only
 #
 # Drawn for the handout's column (736 px, about 550 pt): the two panels
-# stacked, not side by side, so the SVG is shown at full size and its
-# text stays at 14-15 px (about 11 pt).  Colours are the Okabe-Ito palette (safe for
+# stacked, not side by side, in a fixed 720 px (540 pt) wide SVG that is
+# shown at its own size, so its text stays at 14-15 px (about 11 pt).  Colours are the Okabe-Ito palette (safe for
 # colour-blind readers); mechanisms of one family share a colour and
 # differ in dash and point type (pipe and fifo keep distinct colours,
 # every line has its own point type), so no two lines depend on hue alone.
 if (!exists("data")) data = 'ipcbench.csv'
 if (!exists("kind")) kind = 'both'
 
-set terminal svg size 720, (kind eq 'both' ? 1000 : 520) dynamic \
+set terminal svg size 720, (kind eq 'both' ? 1000 : 520) fixed \
     font 'Helvetica,15' background '#ffffff'
 set datafile separator ','
 set grid xtics ytics mytics lc rgb '#dddddd'
