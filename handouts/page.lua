@@ -5,7 +5,8 @@
 --   - the contents list folded in a <details>, after the introduction,
 --     so the page opens on the lab rather than on thirty headings;
 --   - a sample marked <!-- output: CMD --> shows its command as "$ CMD";
---   - `\|` in a code span of a table shows as `|`.
+--   - `\|` in a code span of a table shows as `|`, and tables are as
+--     wide as their cells need, not split evenly.
 
 local page, pages, num = "", {}, {}  -- num["04"] = "04-fifo"
 
@@ -70,27 +71,35 @@ local lablinks = {
   end,
 }
 
--- "a; b; c" -> { "a", "b", "c" }, splitting only at a ";" that is outside
--- quotes, braces and parentheses, so every piece is a whole command.
+-- "a; { b; c; }" -> { "a", "{ b", "c; }" } and the depth each piece starts
+-- at.  Shown one piece a line, ended by "; \": the shell drops a "\" and
+-- its newline, so any ";" outside quotes can end a line and the command
+-- stays the same; the depth indents a group's commands.
 local function split_commands(cmd)
-  local out, cur, depth, quote, i = {}, "", 0, nil, 1
+  local out, depths, cur, depth, start, quote, i = {}, {}, "", 0, 0, nil, 1
   while i <= #cmd do
     local c = cmd:sub(i, i)
     if quote then
       if c == "\\" and quote == '"' then cur = cur .. cmd:sub(i, i + 1); i = i + 1
-      elseif c == quote then quote = nil; cur = cur .. c
-      else cur = cur .. c end
+      else
+        if c == quote then quote = nil end
+        cur = cur .. c
+      end
     elseif c == "\\" then cur = cur .. cmd:sub(i, i + 1); i = i + 1
     elseif c == "'" or c == '"' then quote = c; cur = cur .. c
-    elseif c == "{" or c == "(" then depth = depth + 1; cur = cur .. c
-    elseif c == "}" or c == ")" then depth = depth - 1; cur = cur .. c
-    elseif c == ";" and depth == 0 then
-      table.insert(out, (cur:gsub("^%s+", ""))); cur = ""
-    else cur = cur .. c end
+    elseif c == ";" and not cmd:sub(i + 1):match("^;") and not cmd:sub(i + 1):match("^%s*[})]")
+        and cur:match("%S") and not cur:match(";$") then
+      table.insert(out, (cur:gsub("^%s+", ""))); table.insert(depths, start)
+      cur, start = "", depth
+    else
+      if c == "{" or c == "(" then depth = depth + 1
+      elseif c == "}" or c == ")" then depth = depth - 1 end
+      cur = cur .. c
+    end
     i = i + 1
   end
-  if cur:match("%S") then table.insert(out, (cur:gsub("^%s+", ""))) end
-  return out
+  if cur:match("%S") then table.insert(out, (cur:gsub("^%s+", ""))); table.insert(depths, start) end
+  return out, depths
 end
 
 local function esc(s)
@@ -102,9 +111,11 @@ end
 -- command, as in the sample.  The "$ " is not selectable, so a copy of
 -- the command lines runs as it is.
 local function sample(cmd, vary, code)
-  local parts, lines = split_commands(cmd), {}
+  local parts, depths = split_commands(cmd)
+  local lines = {}
   for k, c in ipairs(parts) do
-    local prompt = k == 1 and '<span class="prompt">$ </span>' or "  "
+    local prompt = k == 1 and '<span class="prompt">$ </span>' or
+        string.rep("  ", depths[k] + 1)
     lines[k] = prompt .. '<span class="cmd">' .. esc(c) ..
         (k < #parts and "; \\" or "") .. "</span>"
   end
@@ -130,9 +141,12 @@ local samples = {
 }
 
 -- Pipe tables need `\|` for a | inside a code span; pandoc keeps the
--- backslash, which makes the code wrong C when copied.
+-- backslash, which makes the code wrong C when copied.  And a pipe table
+-- with a long row gets its column widths from its |---|---| line: half
+-- the page for a column of two words.  The browser sizes them better.
 local tables = {
   Table = function(t)
+    for i, c in ipairs(t.colspecs) do t.colspecs[i] = { c[1], pandoc.ColWidthDefault } end
     return pandoc.walk_block(t, {
       Code = function(c) c.text = c.text:gsub("\\|", "|"); return c end,
     })
