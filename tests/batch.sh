@@ -76,6 +76,13 @@ grade_one() {
     elif [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
         echo "the grader failed (status $rc; see grader.log)" >"$dir/error"
     fi
+    # Each lab's answers.md (the handout's marked questions), for the reader.
+    local a
+    for a in "$kit/build/grade/batch-$student"/*/answers.md; do
+        [ -f "$a" ] || continue
+        mkdir -p "$dir/answers"
+        cp "$a" "$dir/answers/$(basename "$(dirname "$a")").md"
+    done
     if [ -f "$kit/build/grade/batch-$student/scores.tsv" ]; then
         cp "$kit/build/grade/batch-$student/scores.tsv" "$dir/scores.tsv"
         [ $rc -eq 3 ] && [ ! -f "$dir/error" ] && echo "some labs could not be graded" >"$dir/error"

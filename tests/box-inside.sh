@@ -136,6 +136,11 @@ collect() {
             take+=("$src")
         done
         [ ${#take[@]} -gt 0 ] || continue
+        # The answers to the handout's questions, if the lab has them: text
+        # kept with the report, never built.
+        if [ -n "$dir" ] && [ -f "$dir/answers.md" ] && [ ! -L "$dir/answers.md" ]; then
+            take+=("$dir/answers.md")
+        fi
         mkdir -p "$OUT/labs/$lab"
         # One copy for all the lab's files, each at most 1 MiB: a larger
         # one stops cp with SIGXFSZ; only then are they copied one by one

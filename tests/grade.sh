@@ -262,6 +262,23 @@ grade_lab() {
         3>>"$rec/$name.jsonl" 4>>"$rec/$name.tsv" 5>>"$rec/$name.junit" \
         >"$g/report.txt" 2>"$g/runner.log" </dev/null
     echo $? >"$g/status"
+    # answers.md: the student's answers to the handout's marked questions,
+    # kept beside the report for whoever reads them (never built or run).
+    local note=""
+    if [ -f "$out/collected/labs/$name/answers.md" ]; then
+        cp "$out/collected/labs/$name/answers.md" "$g/answers.md"
+        local blank=$kit/tests/given/$name/answers.md
+        [ -d "$kit/solutions" ] && blank=$kit/labs/$name/answers.md
+        if [ -f "$blank" ] && cmp -s "$blank" "$g/answers.md"; then
+            note="answers.md: handed in as the kit gave it (no answer written yet)"
+        else
+            note="answers.md: handed in ($(wc -l <"$g/answers.md") lines), kept as $g/answers.md"
+        fi
+    fi
+    if [ -n "$note" ]; then
+        awk -v note="$note" '{ print } NR == 1 { print "   " note }' "$g/report.txt" >"$g/report.new" &&
+            mv "$g/report.new" "$g/report.txt"
+    fi
     if [ -f "$g/given-changed" ]; then
         local changed
         changed=$(tr '\n' ' ' <"$g/given-changed")

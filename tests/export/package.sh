@@ -33,7 +33,7 @@ list_files() {
         grep -v -E '^labs/[^/]+/[^/]+$' || true
     # Lab folders: only their sources and Makefile, never built programs.
     for d in labs/[0-9][0-9]-*; do
-        ls "$d"/Makefile "$d"/*.c "$d"/*.h 2>/dev/null || true
+        ls "$d"/Makefile "$d"/*.c "$d"/*.h "$d"/answers.md 2>/dev/null || true
     done
 }
 
@@ -47,9 +47,10 @@ student)
         sort -u | tar -cf - -T - | tar -xf - -C "$stage/ipckit"
     cp tests/export/README.student.md "$stage/ipckit/README.md"
     # The given headers, as the kit hands them out: the grader builds these
-    # (tests/grade.sh), whatever the student's labs/ copy has become.
+    # (tests/grade.sh), whatever the student's labs/ copy has become; and
+    # the blank answers.md, to tell an answered one from an untouched one.
     for d in labs/[0-9][0-9]-*; do
-        for h in "$d"/*.h; do
+        for h in "$d"/*.h "$d"/answers.md; do
             [ -f "$h" ] || continue
             mkdir -p "$stage/ipckit/tests/given/${d#labs/}"
             cp "$h" "$stage/ipckit/tests/given/${d#labs/}/"

@@ -122,19 +122,31 @@ else
     bad "make (status $rc): $built of $nlabs labs built; $(grep -m1 -iE 'error|no such' "$log/make")"
 fi
 
-# 6. make grade LAB=01 on the skeleton: a score, points lost, and the lab
-# built in place afterwards (its ./pipe removed first).
+# 6. make grade on the skeletons: a score, every lab losing points, and
+# the labs built in place afterwards (lab 01's ./pipe removed first).
+# Lab 01's answers.md gets an answer: the report says it was handed in.
 as "$top/labs/01-pipe" make -s clean >/dev/null
+[ -f labs/01-pipe/answers.md ] && echo "An answer of the student's." >>labs/01-pipe/answers.md
 t=$SECONDS
-as "$top" make grade LAB=01 >"$log/grade01"; rc=$?
+as "$top" make grade >"$log/grade01"; rc=$?
 t=$((SECONDS - t))
 score=$(sed -n 's/^TOTAL \([0-9]*\/[0-9]*\).*/\1/p' "$log/grade01")
-if [ $rc -eq 0 ] && [ -n "$score" ] && [ "${score%/*}" -lt "${score#*/}" ] && grep -q '^   FAIL ' "$log/grade01"; then
-    ok "make grade LAB=01 grades the skeleton: TOTAL $score ($t s)"
+# Every lab of the summary loses points ("   01-pipe       1/18").
+full=$(awk '/^Summary/ {s = 1; next} s && $1 ~ /^[0-9][0-9]-/ {split($2, a, "/"); if (a[1] >= a[2]) print $1}' "$log/grade01")
+nsum=$(awk '/^Summary/ {s = 1; next} s && $1 ~ /^[0-9][0-9]-/' "$log/grade01" | wc -l)
+if [ $rc -eq 0 ] && [ -n "$score" ] && [ "$nsum" -eq "$nlabs" ] && [ -z "$full" ]; then
+    ok "make grade grades the $nlabs skeletons, each losing points: TOTAL $score ($t s)"
 else
-    bad "make grade LAB=01 (status $rc): no score that loses points: $(tail -2 "$log/grade01" | tr '\n' ' ')"
+    bad "make grade on the skeletons (status $rc, $nsum labs in the summary): full marks for '${full}'; $(tail -2 "$log/grade01" | tr '\n' ' ')"
 fi
-grep -q 'hidden test' "$log/grade01" && bad "make grade LAB=01 mentions a hidden test: the student edition has none"
+grep -q 'hidden test' "$log/grade01" && bad "make grade mentions a hidden test: the student edition has none"
+if [ -f labs/01-pipe/answers.md ]; then
+    if grep -q '^   answers.md: handed in (' "$log/grade01"; then
+        ok "lab 01's answers.md, answered, is handed in with the lab (the report says so)"
+    else
+        bad "lab 01's answers.md was answered, but the report does not say it was handed in"
+    fi
+fi
 [ -x labs/01-pipe/pipe ] && ok "make grade built labs/01-pipe/pipe in place, for hand-testing" ||
     bad "make grade did not build labs/01-pipe/pipe in place"
 
