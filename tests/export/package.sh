@@ -41,25 +41,25 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 case $what in
 student)
-    mkdir -p "$stage/ipckit"
+    mkdir -p "$stage/ipc-kit"
     list_files |
         grep -v -E '^tests/(hidden|export|adversarial|bench)/|^tests/(batch\.sh|README\.md)$|^handouts/screenshot\.sh$|^README\.md$' |
-        sort -u | tar -cf - -T - | tar -xf - -C "$stage/ipckit"
-    cp tests/export/README.student.md "$stage/ipckit/README.md"
+        sort -u | tar -cf - -T - | tar -xf - -C "$stage/ipc-kit"
+    cp tests/export/README.student.md "$stage/ipc-kit/README.md"
     # The given headers, as the kit hands them out: the grader builds these
     # (tests/grade.sh), whatever the student's labs/ copy has become; and
     # the blank answers.md, to tell an answered one from an untouched one.
     for d in labs/[0-9][0-9]-*; do
         for h in "$d"/*.h "$d"/answers.md; do
             [ -f "$h" ] || continue
-            mkdir -p "$stage/ipckit/tests/given/${d#labs/}"
-            cp "$h" "$stage/ipckit/tests/given/${d#labs/}/"
+            mkdir -p "$stage/ipc-kit/tests/given/${d#labs/}"
+            cp "$h" "$stage/ipc-kit/tests/given/${d#labs/}/"
         done
     done
     printf '%s\n' "# Written by tests/export/package.sh: this copy is the student edition." \
-        "EDITION := student" >"$stage/ipckit/mk/edition.mk"
+        "EDITION := student" >"$stage/ipc-kit/mk/edition.mk"
     mkdir -p "$(dirname "$out")"
-    tar -czf "$out" -C "$stage" ipckit
+    tar -czf "$out" -C "$stage" ipc-kit
     ;;
 gradescope)
     list_files | sort -u | tar -cf - -T - | tar -xf - -C "$stage"

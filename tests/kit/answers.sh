@@ -39,7 +39,7 @@ done >"$tmp/given"
 
 printf "%s\n" solutions/[0-9][0-9]-*/*.[ch] >"$tmp/sols"
 printf "%s\n" labs/[0-9][0-9]-*/*.[ch] >"$tmp/skels"
-(cd "$tmp" && grep -rIl "" ipckit) | grep -v -E '^ipckit/labs/[^/]+/[^/]+\.[ch]$' |
+(cd "$tmp" && grep -rIl "" ipc-kit) | grep -v -E '^ipc-kit/labs/[^/]+/[^/]+\.[ch]$' |
     sort >"$tmp/edition"
 
 awk -v tmp="$tmp" '

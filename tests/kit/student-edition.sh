@@ -36,7 +36,7 @@ chmod 755 "$work"
 log=$work/log
 mkdir "$log" "$work/home"
 chown "$user:" "$work/home"
-top=$work/home/ipckit
+top=$work/home/ipc-kit
 
 # as DIR CMD...: run CMD as the student in DIR, with a plain environment
 # and a time limit; its output (stdout and stderr) goes to stdout.
@@ -213,7 +213,7 @@ fi
 
 # 11. make clean: build/ and every program in labs/ gone; sources kept.
 as "$top" make clean >"$log/clean"; rc=$?
-left=$(find labs -type f ! -name '*.c' ! -name '*.h' ! -name Makefile | head -3)
+left=$(find labs -type f ! -name '*.c' ! -name '*.h' ! -name Makefile ! -name answers.md | head -3)
 if [ $rc -eq 0 ] && [ ! -e build ] && [ -z "$left" ] && [ -f labs/01-pipe/pipe.c ]; then
     ok "make clean removes build/ and what make built in labs/"
 else
