@@ -11,8 +11,16 @@
 #     together).  <!-- output, numbers vary: COMMAND --> compares with every
 #     run of digits replaced by '#';
 #   - every picture ![alt](img/NAME.svg) has alt text and a source
-#     handouts/diagrams/NAME.dot (Graphviz) or NAME.gp (gnuplot);
-# and, given rendered pages (--html DIR), every internal link resolves.
+#     handouts/diagrams/NAME.dot (Graphviz) or NAME.gp (gnuplot), fits the
+#     page's column (about 550 pt) when drawn, and a Graphviz record has no
+#     `|` meant as text (O_RDONLY|O_CREAT) left unescaped;
+#   - every <!-- output: ... --> marker is right above its fenced block,
+#     no code span outside a table has `\|`, and the handout names no
+#     file a student does not have (solutions/, tests/kit ...);
+# and, given rendered pages (--html DIR), every internal link resolves,
+# no code shows `\|`, every sample shows its command, every page has its
+# navigation bar and folded contents, and the index lists every page with
+# a link and a blurb of whole sentences.
 #
 # usage: tests/kit/check-handouts.sh [--root KIT] [--html DIR] [LAB...]
 # Prints "ok"/"FAIL" lines; exits non-zero on any failure.
@@ -108,6 +116,32 @@ for lab in "${labs[@]}"; do
     [ -z "$problems" ] && ok "$lab: every file, make target and program it names exists" ||
         bad "$lab: names what does not exist:$problems"
 
+    # 3a. What the page shows a student, read from the markdown: a marker
+    # with anything between it and its block is not a sample (the block is
+    # shown without its command, and never checked); `\|` is how a pipe
+    # table writes a |, anywhere else it shows; and the student edition
+    # has no solutions/ or tests/kit (tests/export/package.sh).
+    # A fenced block of plain text or console that is not a marked
+    # sample and has no "$ " line is output shown without its command.
+    problems=$(awk '
+        m { if (!/^```/) print "line " m ": output marker not right above a fenced block"; else marked = 1; m = 0 }
+        /^```/ && fence && !marked && !prompt && lang ~ /^(|text|console|output)$/ {
+            print "line " start ": output without its command (mark it <!-- output: CMD --> or show the $ lines)"
+        }
+        /^```/ { fence = !fence; if (fence) { start = FNR; lang = substr($0, 4); prompt = 0 } else marked = 0; next }
+        fence && /^\$ / { prompt = 1 }
+        /<!-- *output/ {
+            if ($0 ~ /^<!-- output(, numbers vary)?: .* -->$/) m = FNR
+            else print "line " FNR ": malformed output marker"
+            next
+        }
+        !fence && !/^ *\|/ && /`[^`]*\\\|[^`]*`/ { print "line " FNR ": \\| in a code span outside a table" }
+        match($0, /(solutions\/|tests\/(bugs|kit|hidden))/) && substr($0, RSTART - 1, 1) !~ /[A-Za-z0-9_]/ {
+            print "line " FNR ": names " substr($0, RSTART, RLENGTH) " (not in the student edition)"
+        }' "$md")
+    [ -z "$problems" ] && ok "$lab: every sample marked right above its block, no \\| in code, no file a student lacks" ||
+        bad "$lab: $(tr '\n' ';' <<<"$problems")"
+
     # 4. Sample outputs, run again with the solution's programs.
     make -s -C "solutions/$lab" >/dev/null 2>&1 || { bad "$lab: the solution does not build"; continue; }
     awk -v dir="$tmp/samples" '
@@ -166,6 +200,34 @@ for lab in "${labs[@]}"; do
     if [ -n "$pbad" ]; then bad "$lab: pictures:$pbad"
     elif [ $pics -eq 0 ]; then bad "$lab: the handout has no picture"
     else ok "$lab: $pics picture(s) with alt text and a source"; fi
+
+    # 5a. Pictures as drawn: the page's column is 46em of 16 px, about
+    # 550 pt; a wider picture is shrunk to fit and its labels with it.  A
+    # `|` between two C names (PROT_READ|PROT_WRITE) or inside parentheses
+    # in a record label splits the record instead of showing.
+    wbad=""
+    for name in $(grep -oE '!\[[^]]*\]\(img/[A-Za-z0-9_-]+\.svg\)' "$md" |
+        sed -E 's/.*img\/([A-Za-z0-9_-]+)\.svg.*/\1/' | sort -u); do
+        src=handouts/diagrams/$name
+        if [ -f "$src.dot" ]; then
+            command -v dot >/dev/null || { wbad="$wbad $name:no-dot(tests/deps.sh docs)"; continue; }
+            svg=$(dot -Tsvg "$src.dot" 2>/dev/null)
+            w=$(grep -oE '<svg width="[0-9.]+pt"' <<<"$svg" | grep -oE '[0-9]+' | head -1)
+            gvpr 'N[shape=="record"||shape=="Mrecord"]{print(label)}' "$src.dot" 2>/dev/null |
+                grep -qE '[A-Z0-9_]{2,} *\| *[A-Z_]{2,}|\|\||\([^(){}]*\|[^(){}]*\)' &&
+                wbad="$wbad $name:'|'-as-text-in-a-record"
+        elif [ -f "$src.gp" ]; then
+            command -v gnuplot >/dev/null || { wbad="$wbad $name:no-gnuplot(tests/deps.sh docs)"; continue; }
+            # gnuplot's SVG size is in px: 3/4 of a pt.
+            w=$(cd handouts/diagrams && gnuplot "$name.gp" 2>/dev/null | head -5 | tr '\n' ' ' |
+                grep -oE '<svg[^>]* width="[0-9.]+' | grep -oE '[0-9]+$')
+            [ -n "$w" ] && w=$((w * 3 / 4))
+        else continue; fi
+        [ -n "$w" ] || { wbad="$wbad $name:not-drawn"; continue; }
+        [ "$w" -le 560 ] || wbad="$wbad $name:${w}pt"
+    done
+    [ -z "$wbad" ] && ok "$lab: every picture fits the column (560 pt) and its records show their text" ||
+        bad "$lab: pictures wider than the column (560 pt) or with a | as text in a record:$wbad"
 done
 
 # 6. Rendered pages: every internal link lands somewhere.
@@ -188,6 +250,56 @@ if [ -n "$html" ]; then
     done
     [ -z "$lbad" ] && ok "rendered pages: every internal link resolves, every picture is embedded" ||
         bad "rendered pages: broken:$lbad"
+
+    # 7. What page.lua adds, on every page: no code span showing `\|`
+    # (copied, it is not C), a "$ command" atop every marked sample, the
+    # bar to the index and the neighbours top and bottom, folded contents.
+    hbad=""
+    for page in "$html"/[0-9][0-9]-*.html; do
+        p=$(basename "$page" .html)
+        n=$(grep -oE '<code[^>]*>[^<]*\\\|' "$page" | wc -l)
+        [ "$n" -eq 0 ] || hbad="$hbad $p:$n-code-spans-with-\\|"
+        # The command shown, its lines joined, is the marker's (spaces
+        # aside): every sample in order, none lost or cut.
+        if [ -f "handouts/$p.md" ]; then
+            sed -nE 's/^<!-- output(, numbers vary)?: (.*) -->$/\2/p' "handouts/$p.md" |
+                tr -d ' \t' >"$tmp/want.cmds"
+            awk '/<pre class="sample/ { if (n++) print "" }
+                { while (match($0, /<span class="cmd">[^<]*<\/span>/)) {
+                    printf "%s", substr($0, RSTART + 18, RLENGTH - 25); $0 = substr($0, RSTART + RLENGTH) } }
+                END { if (n) print "" }' "$page" |
+                sed 's/; \\/;/g; s/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&#39;/'"'"'/g; s/&amp;/\&/g' |
+                tr -d ' \t' >"$tmp/got.cmds"
+            cmp -s "$tmp/want.cmds" "$tmp/got.cmds" ||
+                hbad="$hbad $p:samples-shown-without-their-marker's-command"
+        fi
+        [ "$(grep -c 'class="kit-nav"' "$page")" -eq 2 ] || hbad="$hbad $p:no-navigation-bar-top-and-bottom"
+        grep -q '<details><summary>Contents' "$page" || hbad="$hbad $p:contents-not-folded"
+    done
+    [ -z "$hbad" ] && ok "rendered pages: no \\| in code, every sample shows its command, navigation and folded contents on every page" ||
+        bad "rendered pages: shown wrong:$hbad"
+
+    # 8. The index: a row per handout, its title linked to its page, and
+    # a blurb that is whole sentences (not cut at a length).
+    ibad=""
+    if [ -f "$html/index.html" ]; then
+        tr '\n' ' ' <"$html/index.html" | sed 's/<tr/\n<tr/g' >"$tmp/rows"
+        for md in handouts/[0-9][0-9]-*.md; do
+            p=$(basename "$md" .md)
+            row=$(grep -F "href=\"$p.html\"" "$tmp/rows" | head -1)
+            if [ -z "$row" ]; then ibad="$ibad $p:not-listed"; continue; fi
+            title=$(sed -E "s|.*href=\"$p\.html\"[^>]*>||; s|</a>.*||; s/<[^>]*>//g; s/ +/ /g" <<<"$row")
+            text=$(sed -E 's|</tr>.*||; s/<[^>]*>//g; s/ +/ /g; s/ $//' <<<"$row")
+            blurb=${text#*"$title"}
+            [ -n "${title// /}" ] || ibad="$ibad $p:no-title"
+            [ "$(wc -w <<<"$blurb")" -ge 5 ] && grep -qE '[.!?][)"”’]*$' <<<"$blurb" ||
+                ibad="$ibad $p:blurb-not-whole-sentences[${blurb: -30}]"
+        done
+    else
+        ibad=" no index.html"
+    fi
+    [ -z "$ibad" ] && ok "rendered pages: the index lists every handout, linked, with a blurb of whole sentences" ||
+        bad "rendered pages: index:$ibad"
 fi
 
 [ $fails -eq 0 ]
