@@ -218,9 +218,10 @@ for lab in "${labs[@]}"; do
                 wbad="$wbad $name:'|'-as-text-in-a-record"
         elif [ -f "$src.gp" ]; then
             command -v gnuplot >/dev/null || { wbad="$wbad $name:no-gnuplot(tests/deps.sh docs)"; continue; }
-            # gnuplot's SVG size is in px: 3/4 of a pt.
+            # gnuplot's SVG size is in px, 3/4 of a pt: its width, or with
+            # "dynamic" its viewBox's.
             w=$(cd handouts/diagrams && gnuplot "$name.gp" 2>/dev/null | head -5 | tr '\n' ' ' |
-                grep -oE '<svg[^>]* width="[0-9.]+' | grep -oE '[0-9]+$')
+                grep -oE '<svg[^>]* (width="|viewBox="0 0 )[0-9.]+' | grep -oE '[0-9]+$')
             [ -n "$w" ] && w=$((w * 3 / 4))
         else continue; fi
         [ -n "$w" ] || { wbad="$wbad $name:not-drawn"; continue; }
