@@ -113,7 +113,10 @@ late_checks() {
 echo "== build with clang"
 clang_build
 echo "== handouts agree with the labs"
-# Steps match TODOs, named files exist, sample outputs are re-run.
+# Steps match TODOs, named files exist, sample outputs are re-run, the
+# pictures fit the column (measured by drawing them: Graphviz and gnuplot,
+# which a fresh machine gets here).
+tests/deps.sh docs >"$b/docs-deps.log" 2>&1 || { bad "tests/deps.sh docs"; tail -5 "$b/docs-deps.log"; }
 tests/kit/check-handouts.sh "${labs[@]}" >"$b/handouts.log" 2>&1
 cat "$b/handouts.log"
 passed=$((passed + $(grep -c '^ok' "$b/handouts.log")))
@@ -134,9 +137,17 @@ if [ -z "${LABS:-}" ]; then
     fake="$b/fake-kit"
     rm -rf "$fake" && mkdir -p "$fake/handouts"
     cp -r Makefile mk synclib labs solutions "$fake/"
+    cp -r handouts/diagrams "$fake/handouts/"
+    # The copy as it is passes: each failure below is the mutation's.
+    cp handouts/01-pipe.md "$fake/handouts/"
+    tests/kit/check-handouts.sh --root "$fake" 01-pipe >"$b/mut.log" 2>&1 &&
+        ok "the handout checks pass on an unchanged copy of lab 01 (the mutations below start from it)" ||
+        { bad "the handout checks fail on an unchanged copy of lab 01"; grep '^FAIL' "$b/mut.log"; }
     for mutation in 's/^Hello, World!$/Hello, world!/' \
         's/^### Step 2 (TODO 2)/### Step 2 (TODO 9)/' \
-        's/`pipe.c`/`pipe2.c`/'; do
+        's/`pipe.c`/`pipe2.c`/' \
+        's/^## Hints$/## Hints\n\nCompare with `solutions\/01-pipe\/pipe.c`./' \
+        's/^## Hints$/## Hints\n\nOpen it with `O_RDONLY \\| O_NONBLOCK`./'; do
         sed "$mutation" handouts/01-pipe.md >"$fake/handouts/01-pipe.md"
         if cmp -s handouts/01-pipe.md "$fake/handouts/01-pipe.md"; then
             bad "handout mutation '$mutation' changed nothing (fix the test)"
