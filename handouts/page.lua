@@ -148,7 +148,13 @@ local tables = {
   Table = function(t)
     for i, c in ipairs(t.colspecs) do t.colspecs[i] = { c[1], pandoc.ColWidthDefault } end
     return pandoc.walk_block(t, {
-      Code = function(c) c.text = c.text:gsub("\\|", "|"); return c end,
+      -- A short code with no space (`--quick`, `-m`, `EAGAIN`) stays on
+      -- one line: a narrow column otherwise breaks it after a hyphen.
+      Code = function(c)
+        c.text = c.text:gsub("\\|", "|")
+        if not c.text:find(" ") and #c.text <= 24 then c.classes:insert("nobr") end
+        return c
+      end,
     })
   end,
 }
