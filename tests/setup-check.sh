@@ -42,7 +42,10 @@ else
 fi
 
 # 2. make (GNU make: the Makefiles use its functions).
-if command -v make >/dev/null && make --version 2>/dev/null | grep -q 'GNU Make'; then
+# (Read whole, not piped to grep -q: grep may exit at the first line and
+# make, still writing, die of SIGPIPE, which pipefail counts as failure.)
+makever=$(make --version 2>/dev/null || true)
+if command -v make >/dev/null && [[ $makever == *"GNU Make"* ]]; then
     ok "make: $(make --version | head -1)"
 else
     bad "make: GNU make is not installed" "$apt make"

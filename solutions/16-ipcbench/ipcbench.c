@@ -198,8 +198,15 @@ static void child_remove_queue(void)
         die(__VA_ARGS__);                                                 \
     } while (0)
 
-/* Is the other side still there?  The parent reaps a child that ended
- * early and fails; the child of a dead parent just goes. */
+/*
+ * Is the other side still there?  The parent fails when its child ended
+ * early; the child of a dead parent just goes.  A child that exited with
+ * status 0 may have ended on time: its last store into shared memory came
+ * before its exit, but the caller may have loaded the word just before
+ * that store.  So the first time the parent only notes it (looking with
+ * WNOWAIT: the end of the run reaps the child, for its CPU time) and lets
+ * the caller look again; back here, still waiting, it ended early.
+ */
 static void check_peer(void)
 {
     if (in_child) {
@@ -207,18 +214,26 @@ static void check_peer(void)
             _exit(EXIT_FAIL);
         return;
     }
-    int st;
-    pid_t r = waitpid(peer, &st, WNOHANG);
-    if (r == -1)
-        die("waitpid %ld", (long)peer);
-    if (r == peer) {
-        live.child = 0;
-        if (WIFSIGNALED(st))
-            die_msg("the receiver (pid %ld) was killed by signal %d",
-                    (long)peer, WTERMSIG(st));
-        die_msg("the receiver (pid %ld) ended early with status %d",
-                (long)peer, WEXITSTATUS(st));
+    static pid_t ended; /* the child seen exited with 0 once */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)peer, &si, WEXITED | WNOHANG | WNOWAIT) == -1)
+        die("waitid %ld", (long)peer);
+    if (si.si_pid != peer)
+        return;
+    if (si.si_code == CLD_EXITED && si.si_status == 0 && ended != peer) {
+        ended = peer;
+        return;
     }
+    int st;
+    if (waitpid(peer, &st, 0) == -1)
+        die("waitpid %ld", (long)peer);
+    live.child = 0;
+    if (WIFSIGNALED(st))
+        die_msg("the receiver (pid %ld) was killed by signal %d",
+                (long)peer, WTERMSIG(st));
+    die_msg("the receiver (pid %ld) ended early with status %d",
+            (long)peer, WEXITSTATUS(st));
 }
 
 /* ---- time and statistics ----------------------------------------------- */
