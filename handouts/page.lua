@@ -57,13 +57,16 @@ local lablinks = {
   Inlines = function(inl)
     for i = #inl - 2, 1, -1 do
       local a, sp, n = inl[i], inl[i + 1], inl[i + 2]
-      if a.t == "Str" and a.text:match("^[Ll]abs?$") and
-          (sp.t == "Space" or sp.t == "SoftBreak") and n.t == "Str" then
+      -- ("(lab 04)": an opening bracket or quote stays outside the link.)
+      local pre, word = "", nil
+      if a.t == "Str" then pre, word = a.text:match("^([%(%[\"“]?)([Ll]abs?)$") end
+      if word and (sp.t == "Space" or sp.t == "SoftBreak") and n.t == "Str" then
         local nn, rest = n.text:match("^(%d%d)(.*)$")
         if nn and num[nn] and num[nn] ~= page and not rest:match("^%d") then
-          inl[i] = pandoc.Link({ a, pandoc.Space(), pandoc.Str(nn) }, num[nn] .. ".html")
+          inl[i] = pandoc.Link({ pandoc.Str(word), pandoc.Space(), pandoc.Str(nn) }, num[nn] .. ".html")
           inl:remove(i + 1)
           if rest ~= "" then inl[i + 1] = pandoc.Str(rest) else inl:remove(i + 1) end
+          if pre ~= "" then inl:insert(i, pandoc.Str(pre)) end
         end
       end
     end
