@@ -4,8 +4,9 @@
  *
  * Every copy is compared with its source byte for byte.  The files stay
  * under 64 MiB: the harness bounds what a program may write (RLIMIT_FSIZE).
- * The 2 GiB copy under a 256 MiB address-space limit is in the benchmark,
- * tests/bench/mycp3.sh; here a 60 MiB copy runs under a 96 MiB limit.
+ * The 2 GiB copy under a 256 MiB address-space limit is in the instructor's
+ * benchmark (tests/bench/mycp3.sh, make bench); here a 60 MiB copy runs
+ * under a 96 MiB limit.
  */
 #include "harness.h"
 

@@ -23,7 +23,8 @@
 #            opened; kept outputs of the tests go to DIR given with --keep.
 #            At SECS seconds the whole box is killed.
 #
-# The box (bubblewrap; see tests/README.md, "The grading box"):
+# The box (bubblewrap; the threat model is in the instructor copy's
+# tests/README.md, "The grading box"):
 #   - sees read-only /usr and /etc, the lab's files, private /tmp, /var/tmp,
 #     /run, /dev/shm and /dev/mqueue, and nothing of the kit (the kit's
 #     folder is hidden even when it lies under /usr or /etc);
