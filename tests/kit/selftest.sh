@@ -36,6 +36,14 @@ logged() { # logged "description" LOGFILE command...: output to LOGFILE
     local what=$1 log=$2; shift 2
     if "$@" >"$log" 2>&1; then ok "$what"; else bad "$what"; tail -40 "$log"; fi
 }
+# phase "title": a section of the run; the time each took is printed at
+# the end (wall-clock: the late checks and red team run beside them).
+phase_name="" phase_t0=$SECONDS phase_times=()
+phase() {
+    [ -n "$phase_name" ] && phase_times+=("$(printf '%5d s  %s' $((SECONDS - phase_t0)) "$phase_name")")
+    phase_name=$1 phase_t0=$SECONDS
+    [ -n "$1" ] && echo "== $1"
+}
 check() { # check "description" command...
     local what=$1; shift
     if "$@"; then ok "$what"; else bad "$what"; fi
@@ -65,7 +73,7 @@ snapshot >"$b/before"
 # lab_score TSV LAB -> "score max"
 lab_score() { awk -F'\t' -v l="$2" '$1 == l {s += $3; m += $4} END {print s+0, m+0}' "$1"; }
 
-echo "== build"
+phase "build"
 targets=(build/tests/synclib)
 for l in "${labs[@]}"; do targets+=("build/tests/$l"); done
 logged "labs, solutions and tests build with gcc -Werror" "$b/gcc.log" \
@@ -96,7 +104,7 @@ clang_build() {
 }
 [ -z "${LABS:-}" ] || clang_build
 
-echo "== synclib"
+phase "synclib"
 logged "synclib unit tests" "$b/synclib.log" build/tests/synclib
 
 # The red team grades its hostile submissions one at a time beside the
@@ -110,9 +118,9 @@ logged "synclib unit tests" "$b/synclib.log" build/tests/synclib
 # beside the pool of gradings and the red team (the whole kit: every core
 # stays busy to the end), their verdicts read at the end.
 late_checks() {
-echo "== build with clang"
+phase "build with clang"
 clang_build
-echo "== handouts agree with the labs"
+phase "handouts agree with the labs"
 # Steps match TODOs, named files exist, sample outputs are re-run, the
 # pictures fit the column (measured by drawing them: Graphviz and gnuplot,
 # which a fresh machine gets here).
@@ -235,7 +243,7 @@ soltag() {
     fi
 }
 t_grade=$(date +%s)
-echo "== grading solutions (${REPEAT:-3} runs), sanitizer build, skeletons, variants (${GJOBS:-${VJOBS:-3}} at a time)"
+phase "grading solutions (${REPEAT:-3} runs), sanitizer build, skeletons, variants (${GJOBS:-${VJOBS:-3}} at a time)"
 for i in $(seq 1 "${REPEAT:-3}"); do
     grade_bg -- --tree solutions --tag "$(soltag "$i")" --results "$b/sol$i.json" --lab "$labsel"
 done
@@ -278,7 +286,7 @@ done
 wait
 echo "   (all gradings took $(($(date +%s) - t_grade)) s)"
 
-echo "== solutions get full marks (${REPEAT:-3} runs)"
+phase "solutions get full marks (${REPEAT:-3} runs)"
 for i in $(seq 1 "${REPEAT:-3}"); do
     for lab in "${labs[@]}"; do
         read -r s m < <(lab_score "build/grade/$(soltag "$i")/scores.tsv" "$lab")
@@ -309,7 +317,7 @@ if [ "${VALGRIND:-0}" = 1 ]; then
     done
 fi
 
-echo "== skeletons lose points"
+phase "skeletons lose points"
 for lab in "${labs[@]}"; do
     read -r s m < <(lab_score build/grade/skeletons$tagx/scores.tsv "$lab")
     if grep -q "did not compile" "build/grade/skeletons$tagx/$lab/report.txt"; then
@@ -321,7 +329,7 @@ for lab in "${labs[@]}"; do
     fi
 done
 
-echo "== given headers come from the kit"
+phase "given headers come from the kit"
 todo_h=$(grep -l "TODO" labs/*/*.h 2>/dev/null || true)
 if [ -n "$todo_h" ]; then
     bad "a header has a TODO, but the grader builds every header from the kit: $todo_h"
@@ -373,7 +381,7 @@ else
     ok "no \"likely bug\" line under a hang explained, a crash or a failed start-up (skeleton and variant reports)"
 fi
 
-echo "== buggy variants lose points on the tests that name them"
+phase "buggy variants lose points on the tests that name them"
 for patch in "${variants[@]}"; do
     lab=$(basename "$(dirname "$patch")")
     name=$(basename "$patch" .patch)
@@ -400,7 +408,7 @@ for patch in "${variants[@]}"; do
     fi
 done
 
-echo "== a hung program is explained: where it is stuck, on what, and why"
+phase "a hung program is explained: where it is stuck, on what, and why"
 # The hanging variants of tests/kit/hangs.list, read from the reports
 # graded above: the first failure names the process, its call and what it
 # waits on, and shows no static hint.
@@ -414,7 +422,7 @@ else
     grep -A25 '^FAIL' "$b/diagnosis.log" | head -80
 fi
 
-echo "== every test catches some variant"
+phase "every test catches some variant"
 for lab in "${labs[@]}"; do
     [ -x "build/tests/$lab" ] || { bad "$lab has no tests (tests/$lab.c)"; continue; }
     uncaught=""
@@ -427,7 +435,7 @@ for lab in "${labs[@]}"; do
     else ok "$lab: every test catches one of its $n variants"; fi
 done
 
-echo "== skeletons and solutions agree outside TODO regions"
+phase "skeletons and solutions agree outside TODO regions"
 for lab in "${labs[@]}"; do
     drift=""
     for f in solutions/"$lab"/*.[ch] solutions/"$lab"/Makefile; do
@@ -447,7 +455,7 @@ for lab in "${labs[@]}"; do
     else ok "$lab: skeleton = solution outside its $todos TODO regions"; fi
 done
 
-echo "== no lab hands out another lab's answer"
+phase "no lab hands out another lab's answer"
 logged "no skeleton, and nothing in the student edition, holds another lab's TODO answer (tests/kit/answers.sh)" \
     "$b/answers.log" tests/kit/answers.sh
 
@@ -466,13 +474,13 @@ passed=$((passed + $(grep -c '^ok ' "$b/late.log")))
 failed=$((failed + $(grep -c '^FAIL ' "$b/late.log")))
 grep -q '^ok ' "$b/late.log" || bad "the handout and export checks ran no check"
 
-echo "== the grading box"
+phase "the grading box"
 # Which box this machine allows; the red team below checks what it holds.
 if probe=$(tests/box.sh probe 2>&1); then ok "$probe"
 elif [ "$(id -u)" -eq 0 ]; then echo "note $probe (the red team checks the fallback's guarantees)"
 else echo "note $probe"; fi
 
-echo "== red team: hostile submissions are bounded, graded low, harm nobody, leave nothing"
+phase "red team: hostile submissions are bounded, graded low, harm nobody, leave nothing"
 if [ $redteam = 1 ]; then
     [ -f "$b/redteam.status" ] || tail --pid="$(cat "$b/redteam.pid")" -f /dev/null
     grep -E '^(ok|FAIL|skip|note) ' "$b/redteam.log"
@@ -485,7 +493,7 @@ else
     bad "tests/kit/redteam.sh is missing"
 fi
 
-echo "== nothing left behind"
+phase "nothing left behind"
 snapshot >"$b/after"
 check "no System V object or /dev/shm file left" diff "$b/before" "$b/after"
 fifos=$(find build /tmp -type p 2>/dev/null | head -5)
@@ -511,6 +519,10 @@ tmps=$(ls -d /tmp/ipckit-box.* /tmp/ipckit-collect.* 2>/dev/null | head -3)
 check "no grading box's folder left in /tmp" test -z "$tmps"
 [ -z "$tmps" ] || echo "$tmps"
 
+phase ""
+echo
+echo "time each part took (the whole run: $SECONDS s):"
+printf '%s\n' "${phase_times[@]}" | cut -c1-100
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
