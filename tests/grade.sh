@@ -266,10 +266,12 @@ grade_lab() {
     # kept beside the report for whoever reads them (never built or run).
     local note=""
     if [ -f "$out/collected/labs/$name/answers.md" ]; then
-        cp "$out/collected/labs/$name/answers.md" "$g/answers.md"
+        # (Control bytes dropped, tab and newline kept: it is read in a
+        # terminal too, where an escape sequence would act.)
+        tr -d '\000-\010\013-\037\177' <"$out/collected/labs/$name/answers.md" >"$g/answers.md"
         local blank=$kit/tests/given/$name/answers.md
         [ -d "$kit/solutions" ] && blank=$kit/labs/$name/answers.md
-        if [ -f "$blank" ] && cmp -s "$blank" "$g/answers.md"; then
+        if [ -f "$blank" ] && cmp -s "$blank" "$out/collected/labs/$name/answers.md"; then
             note="answers.md: handed in as the kit gave it (no answer written yet)"
         else
             note="answers.md: handed in ($(wc -l <"$g/answers.md") lines), kept as $g/answers.md"
