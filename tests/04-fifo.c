@@ -106,13 +106,13 @@ static int open_or_fail(const char *name, int flags)
     return fd;
 }
 
-/* Read exactly len bytes from the non-blocking fd, waiting with poll until
- * deadline; false if they do not all come in time. */
-static bool read_full(int fd, void *buf, size_t len, double deadline)
+/* Read exactly len bytes from the non-blocking fd, waiting with poll
+ * within the budget b; false if they do not all come in time. */
+static bool read_full(int fd, void *buf, size_t len, struct h_budget *b)
 {
     size_t got = 0;
     while (got < len) {
-        double left = deadline - h_now();
+        double left = h_budget_left(b);
         if (left <= 0)
             return false;
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
@@ -122,7 +122,7 @@ static bool read_full(int fd, void *buf, size_t len, double deadline)
         if (r == -1)
             h_fail("harness: poll: %s", strerror(errno));
         if (r == 0)
-            return false;
+            continue; /* the budget says whether time is up */
         ssize_t n = read(fd, (char *)buf + got, len - got);
         if (n == -1 && (errno == EINTR || errno == EAGAIN))
             continue;
@@ -327,10 +327,10 @@ START_TEST(queued_requests)
     if (write(sfd, req, sizeof req) != (ssize_t)sizeof req)
         h_fail("harness: write %s: %s", SERVER_FIFO, strerror(errno));
     close(sfd);
-    double deadline = h_now() + h_scale(H_TIMEOUT);
+    struct h_budget b = h_budget(H_TIMEOUT);
     for (int i = 0; i < NBURST; i++) {
         struct reply rep;
-        if (!read_full(rfd[i], &rep, sizeof rep, deadline)) {
+        if (!read_full(rfd[i], &rep, sizeof rep, &b)) {
             h_kill(s, SIGKILL);
             h_wait(s, 0);
             h_fail("ten requests sent in one write: no whole reply to "
@@ -480,7 +480,8 @@ START_TEST(client_interrupted)
     int sfd = open_or_fail(SERVER_FIFO, O_RDONLY | O_NONBLOCK);
     struct h_proc *c = h_start(NULL, "fifoc", "ping", NULL);
     struct request req;
-    bool got = read_full(sfd, &req, sizeof req, h_now() + h_scale(H_TIMEOUT));
+    struct h_budget b = h_budget(H_TIMEOUT);
+    bool got = read_full(sfd, &req, sizeof req, &b);
     close(sfd);
     if (!got) {
         h_wait(c, 0.1);

@@ -124,9 +124,10 @@ static void on_alarm(int sig)
     (void)sig;
 }
 
-/* msgrcv that gives up after secs (scaled): -1 with errno EAGAIN then.
- * The timer repeats, so a signal that comes just before msgrcv blocks is
- * followed by another. */
+/* msgrcv that gives up after secs (scaled, with h_budget's one extension
+ * for a busy machine): -1 with errno EAGAIN then.  A timer interrupts it
+ * every 50 ms to look at the clock; it repeats, so a signal that comes
+ * just before msgrcv blocks is followed by another. */
 static ssize_t rcv_within(int qid, void *buf, size_t size, long type,
                           double secs)
 {
@@ -135,14 +136,10 @@ static ssize_t rcv_within(int qid, void *buf, size_t size, long type,
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    double limit = h_scale(secs);
+    struct h_budget b = h_budget(secs);
     struct itimerval it;
     memset(&it, 0, sizeof it);
-    it.it_value.tv_sec = (time_t)limit;
-    it.it_value.tv_usec = (suseconds_t)((limit - (double)(time_t)limit) *
-                                        1e6) + 1;
+    it.it_value.tv_usec = 50000;
     it.it_interval.tv_usec = 50000;
     setitimer(ITIMER_REAL, &it, NULL);
     ssize_t n;
@@ -152,10 +149,7 @@ static ssize_t rcv_within(int qid, void *buf, size_t size, long type,
         e = errno;
         if (n != -1 || e != EINTR)
             break;
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        if ((double)(t.tv_sec - t0.tv_sec) +
-                (double)(t.tv_nsec - t0.tv_nsec) / 1e9 >= limit) {
+        if (h_budget_left(&b) <= 0) {
             e = EAGAIN;
             break;
         }

@@ -94,12 +94,15 @@ static char *raw_read(int fd, size_t want, size_t *len, bool *eof)
 {
     char *b = malloc(want + 1);
     size_t got = 0;
-    double end = h_now() + h_scale(H_TIMEOUT);
+    struct h_budget bu = h_budget(H_TIMEOUT);
+    double left;
     *eof = false;
-    while (got < want && h_now() < end) {
+    while (got < want && (left = h_budget_left(&bu)) > 0) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int ms = (int)((end - h_now()) * 1000) + 1;
-        if (poll(&p, 1, ms) <= 0)
+        int r = poll(&p, 1, (int)(left * 1000) + 1);
+        if (r == 0 || (r == -1 && errno == EINTR))
+            continue; /* the budget says whether time is up */
+        if (r == -1)
             break;
         ssize_t n = read(fd, b + got, want - got);
         if (n <= 0) {
@@ -267,7 +270,12 @@ START_TEST(client_byte_order)
         h_fail("harness: listen on usrv.sock: %s", strerror(errno));
     struct h_proc *c = h_start(NULL, "ucli", "hello", NULL);
     struct pollfd p = {.fd = ls, .events = POLLIN};
-    if (poll(&p, 1, (int)(h_scale(H_TIMEOUT) * 1000)) != 1) {
+    struct h_budget bu = h_budget(H_TIMEOUT);
+    double left;
+    int r = 0;
+    while (r != 1 && (left = h_budget_left(&bu)) > 0)
+        r = poll(&p, 1, (int)(left * 1000) + 1);
+    if (r != 1) {
         h_wait(c, 0.1);
         h_fail("ucli never connected to usrv.sock\n  stderr: %s\n"
                "  command: %s", h_quote(c->err, c->err_len), c->cmd);

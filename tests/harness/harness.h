@@ -209,6 +209,24 @@ _Noreturn void h_fail_msg(const char *fmt, ...)
 /* ---- helpers ----------------------------------------------------------- */
 
 double h_scale(double secs);         /* secs * CK_TIMEOUT_MULTIPLIER */
+
+/*
+ * A test's own bounded wait (a msgrcv, a poll, a read from a FIFO) with
+ * the time rule h_wait uses: at the limit, the time grows once when the
+ * test's programs were slow, not stuck (ready to run but given no CPU on
+ * a busy machine).
+ *     struct h_budget b = h_budget(H_TIMEOUT);
+ *     double left;
+ *     while (!done && (left = h_budget_left(&b)) > 0)
+ *         ...wait at most left seconds...
+ */
+struct h_budget {
+    double start, limit, deadline;
+    bool extended;
+};
+struct h_budget h_budget(double secs);  /* secs scaled */
+/* Seconds left (> 0), or 0 once the time is up. */
+double h_budget_left(struct h_budget *b);
 const char *h_workdir(void);         /* this test's empty working directory */
 const char *h_path(const char *name);   /* workdir/name (a static ring) */
 const char *h_prog(const char *name);   /* the lab's built program */

@@ -89,6 +89,27 @@ static double more_time(pid_t root, double limit, double ran)
     return 0;
 }
 
+struct h_budget h_budget(double secs)
+{
+    double t = now(), limit = h_scale(secs);
+    return (struct h_budget){t, limit, t + limit, false};
+}
+
+double h_budget_left(struct h_budget *b)
+{
+    double left = b->deadline - now();
+    if (left > 0)
+        return left;
+    if (b->extended)
+        return 0;
+    b->extended = true;
+    double more = more_time(0, b->limit, now() - b->start);
+    if (more <= 0)
+        return 0;
+    b->deadline = now() + more;
+    return more;
+}
+
 /* Wait for a SIGCHLD until deadline; false once the deadline has passed. */
 static bool await_sigchld(double deadline)
 {

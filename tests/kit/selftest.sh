@@ -189,10 +189,12 @@ if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
         if [ "$got" = "$want" ] && [ "$hid" -gt 0 ]; then
             ok "Gradescope autograder: solutions uploaded flat score $got/$want ($hid hidden tests)"
         else
-            bad "Gradescope autograder: score $got, want $want, hidden tests $hid"; tail -20 "$ag/run.log"
-            # Which test lost points, and what it said: a flake must be
-            # findable from the log alone.
-            grep -F '"score": 0,' "$ag/results/results.json" | cut -c1-1500
+            bad "Gradescope autograder: score $got, want $want, hidden tests $hid"
+            # Which test lost points, and what it said, first: a flake
+            # must be findable from the log alone, and a CI log may show
+            # only its first lines.
+            grep -F '"score": 0,' "$ag/results/results.json" | cut -c1-2500
+            tail -20 "$ag/run.log"
         fi
     else
         bad "Gradescope autograder wrote no results.json"; tail -20 "$ag/run.log"
