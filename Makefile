@@ -18,7 +18,7 @@ TESTSRC   := $(sort $(wildcard tests/[0-9][0-9]-*.c))
 TESTBINS  := $(patsubst tests/%.c,build/tests/%,$(TESTSRC))
 HARNESS   := $(patsubst tests/harness/%.c,build/tests/harness/%.o,\
                $(wildcard tests/harness/*.c))
-LIBSRC    := synclib/synclib.c synclib/err.c synclib/ipcname.c
+LIBSRC    := synclib/synclib.c synclib/err.c synclib/ipcname.c synclib/util.c
 LIBOBJS   := $(patsubst synclib/%.c,build/tests/lib/%.o,$(LIBSRC))
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
@@ -43,7 +43,8 @@ endif
 TREES := labs $(if $(filter instructor,$(EDITION)),solutions)
 # What only the instructor's copy can do (they need solutions, hidden
 # tests or the self-test); the student edition answers them in one line.
-INSTRUCTOR_ONLY := batch bench gradescope dist-student screenshot solutions
+INSTRUCTOR_ONLY := batch bench gradescope dist-student screenshot solutions \
+                   skeletons
 
 .PHONY: all help deps grade test tests labs clean handouts \
         compile_commands.json $(INSTRUCTOR_ONLY)
@@ -72,6 +73,8 @@ endif
 ifeq ($(EDITION),instructor)
 	@echo "make batch SUBMISSIONS=DIR [JOBS=N]   grade a class: one folder or tarball"
 	@echo "                      per student; writes build/batch/gradebook.csv and reports"
+	@echo "make skeletons        remake labs/ from solutions/ (the solution is a lab's one"
+	@echo "                      source: mk/skeleton.awk keeps its TODO placeholders)"
 	@echo "make gradescope       build/gradescope.zip, a Gradescope autograder"
 	@echo "make dist-student     build/ipckit-student.tar.gz: the student edition, without"
 	@echo "                      solutions, hidden tests, variants or the self-test"
@@ -123,6 +126,18 @@ test: deps
 	@$(MAKE) --no-print-directory -s tests
 	@if [ -x tests/kit/selftest.sh ]; then tests/kit/selftest.sh; else \
 	    echo "The kit's self-test is not part of this copy of the kit: use make grade."; fi
+
+# labs/ is made from solutions/: the solution is a lab's one source, and
+# mk/skeleton.awk cuts each TODO region down to the skeleton's placeholder
+# (its "//>" lines).  A skeleton file is remade when its solution is newer
+# (by hand: make skeletons); make test checks labs/ is what they give.
+SKEL_OUT := $(patsubst solutions/%,labs/%,$(wildcard \
+              solutions/[0-9][0-9]-*/*.[ch] solutions/[0-9][0-9]-*/Makefile))
+skeletons: $(SKEL_OUT)
+labs: $(SKEL_OUT)
+$(SKEL_OUT): labs/%: solutions/% mk/skeleton.awk
+	@mkdir -p $(@D)
+	@awk -f mk/skeleton.awk $< >$@.new && mv $@.new $@ && echo "made $@ from $<"
 
 batch: deps
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]"; exit 2; }

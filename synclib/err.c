@@ -29,9 +29,54 @@ const char *err_prog(void)
     return prog;
 }
 
-/* Format "prog: <fmt...>[: strerror(errnum)]\n" and write it to stderr. */
-__attribute__((format(printf, 2, 0)))
-static void report(int errnum, const char *fmt, va_list ap)
+/* The errno values a program of the kit may meet, by symbol.  (Where two
+ * symbols share a value on Linux, EAGAIN/EWOULDBLOCK and
+ * ENOTSUP/EOPNOTSUPP, the first is the one the man pages use.) */
+#define E(sym)                                                                 \
+    {                                                                          \
+        sym, #sym                                                              \
+    }
+static const struct {
+    int num;
+    const char *name;
+} names[] = {
+    E(EPERM),           E(ENOENT),        E(ESRCH),
+    E(EINTR),           E(EIO),           E(ENXIO),
+    E(E2BIG),           E(ENOEXEC),       E(EBADF),
+    E(ECHILD),          E(EAGAIN),        E(ENOMEM),
+    E(EACCES),          E(EFAULT),        E(EBUSY),
+    E(EEXIST),          E(EXDEV),         E(ENODEV),
+    E(ENOTDIR),         E(EISDIR),        E(EINVAL),
+    E(ENFILE),          E(EMFILE),        E(ENOTTY),
+    E(ETXTBSY),         E(EFBIG),         E(ENOSPC),
+    E(ESPIPE),          E(EROFS),         E(EMLINK),
+    E(EPIPE),           E(EDOM),          E(ERANGE),
+    E(EDEADLK),         E(ENAMETOOLONG),  E(ENOLCK),
+    E(ENOSYS),          E(ENOTEMPTY),     E(ELOOP),
+    E(ENOMSG),          E(EIDRM),         E(ETIMEDOUT),
+    E(EOVERFLOW),       E(EMSGSIZE),      E(ENOTSOCK),
+    E(EDESTADDRREQ),    E(EPROTOTYPE),    E(ENOTSUP),
+    E(EADDRINUSE),      E(EADDRNOTAVAIL), E(ECONNABORTED),
+    E(ECONNRESET),      E(ENOBUFS),       E(EISCONN),
+    E(ENOTCONN),        E(ECONNREFUSED),  E(EALREADY),
+    E(EINPROGRESS),     E(ECANCELED),     E(EOWNERDEAD),
+    E(ENOTRECOVERABLE), E(EPROTO),        E(EBADMSG),
+    E(EDQUOT),
+};
+#undef E
+
+const char *err_name(int errnum)
+{
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].num == errnum)
+            return names[i].name;
+    return NULL;
+}
+
+/* Format "prog: <fmt...>[: ESYMBOL: strerror(errnum)]\n" and write it to
+ * stderr. */
+__attribute__((format(printf, 2, 0))) static void
+report(int errnum, const char *fmt, va_list ap)
 {
     char buf[1024];
     int n = snprintf(buf, sizeof buf, "%s: ", prog);
@@ -40,9 +85,12 @@ static void report(int errnum, const char *fmt, va_list ap)
     int m = vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
     if (m > 0)
         n = (size_t)(n + m) < sizeof buf ? n + m : (int)sizeof buf - 1;
-    if (errnum != 0)
-        n += snprintf(buf + n, sizeof buf - (size_t)n, ": %s",
+    if (errnum != 0) {
+        const char *name = err_name(errnum);
+        n += snprintf(buf + n, sizeof buf - (size_t)n, ": %s%s%s",
+                      name != NULL ? name : "", name != NULL ? ": " : "",
                       strerror(errnum));
+    }
     if ((size_t)n > sizeof buf - 2)
         n = (int)sizeof buf - 2;
     buf[n++] = '\n';
@@ -81,6 +129,16 @@ void die_child(const char *fmt, ...)
     _exit(EXIT_FAIL);
 }
 
+void die_errno(int errnum, const char *fmt, ...)
+{
+    fflush(stdout);
+    va_list ap;
+    va_start(ap, fmt);
+    report(errnum, fmt, ap);
+    va_end(ap);
+    exit(EXIT_FAIL);
+}
+
 void die_msg(const char *fmt, ...)
 {
     fflush(stdout);
@@ -97,6 +155,16 @@ void warn_sys(const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     report(saved, fmt, ap);
+    va_end(ap);
+    errno = saved;
+}
+
+void warn_errno(int errnum, const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+    va_start(ap, fmt);
+    report(errnum, fmt, ap);
     va_end(ap);
     errno = saved;
 }

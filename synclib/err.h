@@ -3,10 +3,12 @@
  *
  * Every program of the kit reports a failed call the same way:
  *
- *     msgq1: msgget key 0x51020304: Permission denied
+ *     msgq1: msgget key 0x51020304: EACCES: Permission denied
  *
  * that is: the program name, what was being done (the call and the object it
- * was done to), and the text of errno; then it exits with status 1.
+ * was done to), and errno: its symbol (what the man pages list under
+ * ERRORS, and what a program compares with) and its text; then it exits
+ * with status 1.
  * A misused command line exits with status 2 after a "usage:" line.
  *
  * Call err_setprog(argv[0]) first thing in main() so messages carry the
@@ -19,8 +21,8 @@
 
 /* Exit statuses shared by every program of the kit. */
 enum {
-    EXIT_FAIL = 1,  /* a call failed or the other side misbehaved */
-    EXIT_USAGE = 2  /* the command line was wrong */
+    EXIT_FAIL = 1, /* a call failed or the other side misbehaved */
+    EXIT_USAGE = 2 /* the command line was wrong */
 };
 
 /* Remember the program name (the last component of argv0) for messages. */
@@ -29,13 +31,16 @@ void err_setprog(const char *argv0);
 /* The name set by err_setprog(), or "ipckit" before it is called. */
 const char *err_prog(void);
 
+/* "ENXIO" for ENXIO: errnum's symbol, or NULL for one the kit does not
+ * know (the message then has the text alone). */
+const char *err_name(int errnum);
+
 /*
- * die: print "prog: <what>: <strerror(errno)>" and exit(EXIT_FAIL).
+ * die: print "prog: <what>: <ESYMBOL>: <strerror(errno)>" and exit(EXIT_FAIL).
  * Flushes stdout first, so that what the program printed so far is not lost
  * or reordered after the message.
  */
-noreturn void die(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * die_child: the same, for a child of fork() that has not exec'd.  It calls
@@ -45,12 +50,22 @@ noreturn void die(const char *fmt, ...)
 noreturn void die_child(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
+/* die_errno: die with errnum instead of errno, for the calls that return
+ * their error (pthread_*, posix_spawn, getaddrinfo's EAI_SYSTEM aside). */
+noreturn void die_errno(int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* die_msg: print "prog: <what>" (no errno) and exit(EXIT_FAIL). */
 noreturn void die_msg(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* warn_sys: print "prog: <what>: <strerror(errno)>" and return. */
+/* warn_sys: print "prog: <what>: <ESYMBOL>: <strerror(errno)>" and
+ * return, errno unchanged. */
 void warn_sys(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* warn_errno: warn_sys with errnum instead of errno. */
+void warn_errno(int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* warn_msg: print "prog: <what>" and return. */
 void warn_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "err.h"
 #include "synclib.h"
+#include "util.h"
 
 #include <check.h>
 #include <errno.h>
@@ -157,7 +158,7 @@ START_TEST(wrong_side)
 }
 END_TEST
 
-/* The error helper's format: "prog: what: strerror". */
+/* The error helper's format: "prog: what: ESYMBOL: strerror". */
 START_TEST(err_format)
 {
     int p[2];
@@ -175,7 +176,104 @@ START_TEST(err_format)
     char buf[256] = "";
     ssize_t n = read(p[0], buf, sizeof buf - 1);
     ck_assert_int_gt(n, 0);
-    ck_assert_str_eq(buf, "prog: open missing.txt: No such file or directory\n");
+    ck_assert_str_eq(
+        buf, "prog: open missing.txt: ENOENT: No such file or directory\n");
+}
+END_TEST
+
+/* die_errno takes its error number, not errno; an errno the table does
+ * not know keeps the text alone. */
+START_TEST(err_explicit)
+{
+    ck_assert_str_eq(err_name(ENXIO), "ENXIO");
+    ck_assert_str_eq(err_name(EWOULDBLOCK), "EAGAIN");
+    ck_assert_ptr_null(err_name(0));
+    ck_assert_ptr_null(err_name(4095));
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        dup2(p[1], 2);
+        err_setprog("prog");
+        errno = ENOENT;
+        warn_errno(4095, "odd");
+        die_errno(EOWNERDEAD, "pthread_mutex_lock");
+    }
+    close(p[1]);
+    ck_assert_int_eq(status_of(pid), EXIT_FAIL);
+    char buf[256] = "";
+    ssize_t n = read_full(p[0], buf, sizeof buf - 1);
+    ck_assert_int_gt(n, 0);
+    ck_assert_str_eq(buf, "prog: odd: Unknown error 4095\n"
+                          "prog: pthread_mutex_lock: EOWNERDEAD: Owner died\n");
+}
+END_TEST
+
+/* read_full gathers short reads up to len and stops at end of file;
+ * write_full writes all of a buffer bigger than a pipe holds. */
+START_TEST(full_io)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    static char big[200000], back[200000];
+    memset(big, 'x', sizeof big);
+    big[sizeof big - 1] = 'y';
+    pid_t pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        close(p[0]);
+        for (size_t i = 0; i < sizeof big; i += 1000) /* short writes */
+            if (write_full(p[1], big + i, 1000) == -1)
+                _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    ck_assert_int_eq(read_full(p[0], back, 150000), 150000);
+    ck_assert_int_eq(read_full(p[0], back + 150000, 100000), 50000);
+    ck_assert_int_eq(read_full(p[0], back, 10), 0);
+    ck_assert_int_eq(status_of(pid), 0);
+    ck_assert_int_eq(memcmp(big, back, sizeof big), 0);
+    ck_assert_int_eq(read_full(-1, back, 1), -1);
+    ck_assert_int_eq(errno, EBADF);
+    ck_assert_int_eq(write_full(p[0], big, 1), -1);
+    close(p[0]);
+}
+END_TEST
+
+/* parse_long takes the whole string as a plain decimal number in range. */
+START_TEST(numbers)
+{
+    long n = 7;
+    ck_assert(parse_long("42", 1, 100, &n) && n == 42);
+    ck_assert(parse_long("-3", -5, 5, &n) && n == -3);
+    const char *bad[] = {"",   " 4",   "+4",  "-4", "4 ",
+                         "4x", "0x10", "101", "0",  "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(!parse_long(bad[i], 1, 100, &n) && n == -3,
+                      "parse_long took '%s'", bad[i]);
+}
+END_TEST
+
+/* arg_long's usage error names what was wrong, then the usage line. */
+START_TEST(arg_usage)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        dup2(p[1], 2);
+        err_setprog("prog");
+        arg_long("COUNT", "12x", 1, 9, "[COUNT]");
+        _exit(0);
+    }
+    close(p[1]);
+    ck_assert_int_eq(status_of(pid), EXIT_USAGE);
+    char buf[256] = "";
+    ck_assert_int_gt(read_full(p[0], buf, sizeof buf - 1), 0);
+    ck_assert_str_eq(buf, "prog: bad COUNT '12x': want a whole number from "
+                          "1 to 9\nusage: prog [COUNT]\n");
 }
 END_TEST
 
@@ -192,6 +290,10 @@ int main(void)
     tcase_add_exit_test(tc, no_tell_wait, EXIT_FAIL);
     tcase_add_test(tc, wrong_side);
     tcase_add_test(tc, err_format);
+    tcase_add_test(tc, err_explicit);
+    tcase_add_test(tc, full_io);
+    tcase_add_test(tc, numbers);
+    tcase_add_test(tc, arg_usage);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_FORK);

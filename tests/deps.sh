@@ -4,7 +4,8 @@
 # bubblewrap (the box student code builds and runs in), procps (ps, which
 # the kit's own checks use), elfutils (eu-stack: the source line a hung
 # program waits at, in its report) and zip/unzip (the Gradescope export);
-# with "test", also clang (make test builds with gcc and clang);
+# with "test", also clang and clang-format-14 (make test builds with gcc
+# and clang, and checks the kit's one C style);
 # with "docs", also pandoc, Graphviz and gnuplot (make handouts draws the
 # diagrams and the measured plots); with "bench", gnuplot (make bench).  Installs them with
 # apt-get as root, or through sudo; otherwise prints the one command to run
@@ -25,6 +26,7 @@ if [ "${1:-}" = test ]; then
     # make test builds everything with clang too: a check that cannot run
     # must not pass, so clang is installed rather than skipped.
     command -v clang >/dev/null || missing+=(clang)
+    command -v clang-format-14 >/dev/null || missing+=(clang-format-14)
 fi
 if [ "${1:-}" = docs ]; then
     command -v pandoc >/dev/null || missing+=(pandoc)

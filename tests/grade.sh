@@ -178,9 +178,9 @@ fi
 libobj="$kit/build/labobj/$(printf '%s' "${SAN:-}" | cksum | cut -d' ' -f1)"
 if mkdir -p "$libobj" &&
     (flock 9 && printf 'PROGS =\ninclude %s/mk/lab.mk\n' "$kit" >"$libobj/Makefile" &&
-        exec env -i PATH="$PATH" SAN="${SAN:-}" make -s -C "$libobj" synclib.o err.o ipcname.o) \
+        exec env -i PATH="$PATH" SAN="${SAN:-}" make -s -C "$libobj" synclib.o err.o ipcname.o util.o) \
         9>"$libobj/.lock" >/dev/null 2>&1; then
-    libobjs=("$libobj/synclib.o" "$libobj/err.o" "$libobj/ipcname.o")
+    libobjs=("$libobj/synclib.o" "$libobj/err.o" "$libobj/ipcname.o" "$libobj/util.o")
 else
     libobjs=()
 fi

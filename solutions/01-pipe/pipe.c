@@ -67,6 +67,9 @@ static _Noreturn void child(int rfd)
             die_child("child: write stdout");
         total += (size_t)n;
     }
+    //> (void)buf;
+    //> (void)n;
+    //> (void)write_all; /* you will need it */
     /* END TODO 1 */
 
     fprintf(stderr, "%s: child received %zu bytes\n", err_prog(), total);
@@ -95,6 +98,7 @@ int main(int argc, char *argv[])
      * end. */
     if (pipe(fd) == -1)
         die("pipe");
+    //> fd[0] = fd[1] = -1;
     /* END TODO 2 */
 
     pid_t pid = fork();
@@ -133,6 +137,7 @@ int main(int argc, char *argv[])
         die_msg("child ended by signal %d", WTERMSIG(status));
     fprintf(stderr, "%s: child exited with status %d\n", err_prog(),
             WEXITSTATUS(status));
+    //> int status = 0;
     /* END TODO 5 */
 
     free(msg);

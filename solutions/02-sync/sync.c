@@ -83,6 +83,8 @@ static _Noreturn void child(int nloops)
             die_child("child: write stdout");
         TELL_PARENT();
     }
+    //> (void)nloops;
+    //> (void)say; /* you will need it */
     /* END TODO 1 */
 
     /* exit, not return: a child that returns from here would run the
@@ -116,6 +118,7 @@ int main(int argc, char *argv[])
         TELL_CHILD();
         WAIT_CHILD();
     }
+    //> (void)say;
     /* END TODO 3 */
 
     /* TODO 4: reap the child with waitpid() (retry on EINTR; any other
@@ -127,6 +130,7 @@ int main(int argc, char *argv[])
             die("waitpid %ld", (long)pid);
     if (!WIFEXITED(status))
         die_msg("child ended by signal %d", WTERMSIG(status));
+    //> int status = 0;
     /* END TODO 4 */
 
     return WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

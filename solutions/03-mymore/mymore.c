@@ -65,6 +65,8 @@ static _Noreturn void exec_failed(const char *prog)
      * stdio buffers. */
     warn_sys("exec %s", prog);
     _exit(EXIT_NOEXEC);
+    //> (void)prog;
+    //> abort(); /* replace this */
     /* END TODO 1 */
 }
 
@@ -79,6 +81,7 @@ int main(int argc, char *argv[])
     /* TODO 2: create the pipe: ls writes into fd[1], more reads fd[0]. */
     if (pipe(fd) == -1)
         die("pipe");
+    //> fd[0] = fd[1] = -1;
     /* END TODO 2 */
 
     /* Nothing is buffered yet, but a child must never inherit unwritten
@@ -104,6 +107,9 @@ int main(int argc, char *argv[])
         else
             execlp("ls", "ls", "-l", (char *)NULL);
         exec_failed("ls");
+        //> (void)dir;
+        //> (void)exec_failed;   /* you will need it */
+        //> _exit(EXIT_SUCCESS); /* replace this */
         /* END TODO 3 */
     }
 
@@ -121,6 +127,7 @@ int main(int argc, char *argv[])
             die_child("more child: close pipe");
         execlp("more", "more", (char *)NULL);
         exec_failed("more");
+        //> _exit(EXIT_SUCCESS); /* replace this */
         /* END TODO 4 */
     }
 
@@ -132,5 +139,7 @@ int main(int argc, char *argv[])
     int ls_status = reap(ls_pid, "ls");
     int more_status = reap(more_pid, "more");
     return more_status != 0 ? more_status : ls_status;
+    //> (void)reap; /* you will need it */
+    //> return EXIT_SUCCESS;
     /* END TODO 5 */
 }

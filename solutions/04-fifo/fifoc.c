@@ -59,6 +59,7 @@ static void on_signal(int sig)
      * is there is ours), then raise(sig). */
     (void)unlink(reply_path);
     raise(sig);
+    //> (void)sig;
     /* END TODO 1 */
 }
 
@@ -149,6 +150,8 @@ int main(int argc, char *argv[])
             die("mkfifo %s", reply_path);
     }
     reply_made = 1;
+    //> (void)remove_reply_fifo; /* you will need these */
+    //> (void)on_signal;
     /* END TODO 3 */
 
     int rfd = -1;
@@ -173,6 +176,7 @@ int main(int argc, char *argv[])
         die_msg("write %s: %zd of %zu bytes", SERVER_FIFO, n, sizeof req);
     if (close(sfd) == -1)
         die("close %s", SERVER_FIFO);
+    //> (void)open_server; /* you will need it */
     /* END TODO 4 */
 
     struct reply rep;
@@ -197,6 +201,8 @@ int main(int argc, char *argv[])
             die_msg("the server closed %s without a reply", reply_path);
         got += (size_t)r;
     }
+    //> memset(&rep, 0, sizeof rep);
+    //> (void)got;
     /* END TODO 5 */
 
     if (close(rfd) == -1)

@@ -129,6 +129,7 @@ static int open_server_fifo(int *dummy)
         die("fcntl %s F_GETFL", SERVER_FIFO);
     if (fcntl(rfd, F_SETFL, flags & ~O_NONBLOCK) == -1)
         die("fcntl %s F_SETFL", SERVER_FIFO);
+    //> (void)dummy;
     /* END TODO 2 */
     return rfd;
 }
@@ -181,6 +182,7 @@ static int send_reply(const struct request *req)
     }
     if (close(fd) == -1)
         warn_sys("close %s", path);
+    //> int ok = 0;
     /* END TODO 3 */
     return ok;
 }
@@ -215,6 +217,8 @@ int main(int argc, char *argv[])
         die("sigprocmask");
     sigdelset(&waitmask, SIGINT);
     sigdelset(&waitmask, SIGTERM);
+    //> (void)on_stop; /* you will need it */
+    //> sigemptyset(&waitmask);
     /* END TODO 4 */
 
     make_server_fifo();
@@ -268,6 +272,8 @@ int main(int argc, char *argv[])
             fflush(stdout);
         }
     }
+    //> (void)send_reply; /* you will need it */
+    //> (void)rfd;
     /* END TODO 5 */
 
     /* TODO 6: remove fifo.server (remove_server_fifo()) and close both
@@ -279,6 +285,7 @@ int main(int argc, char *argv[])
     printf("%s: %s: removed %s (replies sent: %lu)\n", err_prog(),
            stop_signal == SIGINT ? "SIGINT" : "SIGTERM", SERVER_FIFO,
            replies);
+    //> (void)replies;
     /* END TODO 6 */
     return EXIT_SUCCESS;
 }

@@ -112,6 +112,8 @@ int main(int argc, char *argv[])
                     "went in");
         die("msgsnd request");
     }
+    //> (void)prio;
+    //> (void)qid;
     /* END TODO 2 */
 
     struct reply rep;
@@ -131,6 +133,7 @@ int main(int argc, char *argv[])
                     "replied");
         die("msgrcv reply");
     }
+    //> memset(&rep, 0, sizeof rep);
     /* END TODO 3 */
 
     if ((size_t)n != REPLY_SIZE || rep.body.pid != req.body.pid ||

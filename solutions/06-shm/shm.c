@@ -70,6 +70,8 @@ static void remove_segment(void)
     if (shmid != -1 && shmctl(shmid, IPC_RMID, NULL) == -1)
         warn_sys("shmctl id %d IPC_RMID", shmid);
     shmid = -1;
+    //> (void)shmid;
+    //> (void)shmaddr;
     /* END TODO 1 */
 }
 
@@ -120,6 +122,7 @@ int main(int argc, char *argv[])
     shmid = shmget(IPC_PRIVATE, SHM_SIZE, SHM_MODE);
     if (shmid == -1)
         die("shmget IPC_PRIVATE %d bytes", SHM_SIZE);
+    //> (void)remove_segment; /* for atexit() */
     /* END TODO 2 */
 
     /* TODO 3: attach the segment where the kernel chooses:
@@ -139,6 +142,8 @@ int main(int argc, char *argv[])
     printf("malloc: %p to %p\n", (void *)block, (void *)(block + MALLOC_SIZE));
     printf("shared memory: %p to %p (id %d)\n", shmaddr,
            (void *)((char *)shmaddr + SHM_SIZE), shmid);
+    //> (void)on_stack;
+    //> (void)array;
     /* END TODO 4 */
 
     if (fifo != NULL) {

@@ -90,6 +90,8 @@ static void remove_segment(void)
     if (shmid != -1 && shmctl(shmid, IPC_RMID, NULL) == -1)
         warn_sys("shmctl id %d IPC_RMID", shmid);
     shmid = -1;
+    //> (void)shmid; /* you will need them */
+    //> (void)shm;
     /* END TODO 1 */
 }
 
@@ -172,6 +174,8 @@ static void take_segment(void)
         if (shmdt(shm) == -1)
             die("shmdt");
         shm = NULL;
+        //> (void)key;
+        //> die_msg("take_segment: not written yet (TODO 2)");
         /* END TODO 2 */
     }
 }
@@ -198,6 +202,7 @@ static void serve(unsigned serial)
     atomic_store_explicit(&shm->state, SIPC_REPLY, memory_order_release);
     if (sipc_wake(&shm->state) == -1)
         die("futex wake");
+    //> memset(&req, 0, sizeof req);
     /* END TODO 3 */
     printf("%s: served %u for %ld: %s\n", err_prog(), serial, (long)req.pid,
            req.text);
@@ -237,6 +242,7 @@ int main(int argc, char *argv[])
     if (sigaction(SIGINT, &sa, NULL) == -1 ||
         sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
+    //> (void)on_stop; /* you will need it */
     /* END TODO 4 */
 
     if (atexit(remove_segment) != 0)
@@ -262,6 +268,8 @@ int main(int argc, char *argv[])
         if (sipc_wait(&shm->state, s, SIPC_TICK_MS) == -1)
             die("futex wait");
     }
+    //> (void)count;
+    //> (void)serve; /* you will need it */
     /* END TODO 5 */
 
     remove_segment();

@@ -116,6 +116,12 @@ static void copy_window(int sfd, const char *src, int dfd, const char *dst,
         die("munmap %s", src);
     if (munmap(out, len) == -1)
         die("munmap %s", dst);
+    //> (void)sfd;
+    //> (void)src;
+    //> (void)dfd;
+    //> (void)dst;
+    //> (void)off;
+    //> (void)len;
     /* END TODO 1 */
 }
 
@@ -148,6 +154,9 @@ int main(int argc, char *argv[])
         die("read %s", src);
     if (got > 0)
         die_msg("%s: size unknown, cannot map it", src);
+    //> int sfd = -1;
+    //> struct stat sst;
+    //> memset(&sst, 0, sizeof sst);
     /* END TODO 2 */
 
     /* TODO 3: find the path to write with dest_path(), and refuse to copy
@@ -160,6 +169,9 @@ int main(int argc, char *argv[])
     if (stat(dst, &dst_st) == 0 && dst_st.st_dev == sst.st_dev &&
         dst_st.st_ino == sst.st_ino)
         die_msg("'%s' and '%s' are the same file", src, dst);
+    //> char *dst = dest_path(src, argv[2]);
+    //> struct stat dst_st;
+    //> (void)dst_st;
     /* END TODO 3 */
 
     /* TODO 4: open the destination O_RDWR|O_CREAT (a shared writable
@@ -180,6 +192,7 @@ int main(int argc, char *argv[])
     partial = dst;
     if (fchmod(dfd, sst.st_mode & PERM_BITS) == -1)
         die("fchmod %s", dst);
+    //> int dfd = -1;
     /* END TODO 4 */
 
     snprintf(bus_msg, sizeof bus_msg,
@@ -211,6 +224,7 @@ int main(int argc, char *argv[])
         size_t len = left < (off_t)WINDOW ? (size_t)left : WINDOW;
         copy_window(sfd, src, dfd, dst, off, len);
     }
+    //> (void)copy_window; /* you will need it */
     /* END TODO 6 */
 
     /* close reports write-back errors on some file systems (NFS). */

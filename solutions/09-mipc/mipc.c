@@ -112,6 +112,7 @@ int main(int argc, char *argv[])
         die("mmap %s", ZERO_DEVICE);
     if (close(fd) == -1)
         die("close %s", ZERO_DEVICE);
+    //> counter = NULL;
     /* END TODO 1 */
 
     /* TODO 2: set up synclib's pipes with TELL_WAIT(), before the fork
@@ -136,6 +137,8 @@ int main(int argc, char *argv[])
         if (munmap(counter, sizeof *counter) == -1)
             die_child("child: munmap");
         _exit(EXIT_SUCCESS);
+        //> (void)take_turn; /* you will need it */
+        //> _exit(EXIT_SUCCESS);
         /* END TODO 3 */
     }
 
@@ -150,6 +153,8 @@ int main(int argc, char *argv[])
             WAIT_CHILD();
         }
     }
+    //> (void)counter;
+    //> (void)rounds;
     /* END TODO 4 */
 
     /* TODO 5: reap the child with waitpid() (retry on EINTR); fail with

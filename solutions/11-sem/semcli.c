@@ -111,6 +111,7 @@ static void await_init(void)
         struct timespec ms = {0, 1000000L};
         nanosleep(&ms, NULL);
     }
+    //> die_msg("await_init: not written yet (TODO 1)");
     /* END TODO 1 */
 }
 
@@ -129,6 +130,9 @@ static void take_slot(pid_t server)
         if (ss_now() > deadline)
             die_msg("the slot stayed busy for %ld s", seconds);
     }
+    //> (void)server;
+    //> (void)look_around;
+    //> die_msg("take_slot: not written yet (TODO 2)");
     /* END TODO 2 */
 }
 
@@ -219,6 +223,8 @@ int main(int argc, char *argv[])
         look_around("REQ +1", server);
         die("semop REQ +1 (set %d)", semid);
     }
+    //> (void)text;
+    //> die_msg("the hand-over: not written yet (TODO 3)");
     /* END TODO 3 */
 
     if (killself)
@@ -242,6 +248,7 @@ int main(int argc, char *argv[])
         die("semop ACK +1 (set %d)", semid);
     }
     printf("reply %lu for %ld: %s\n", serial, (long)for_pid, reply);
+    //> die_msg("the reply: not written yet (TODO 4)");
     /* END TODO 4 */
     if (shmdt(shm) == -1)
         die("shmdt");

@@ -77,6 +77,7 @@ static void remove_objects(void)
     if (shm != NULL && shmdt(shm) == -1)
         warn_sys("shmdt");
     shm = NULL;
+    //> (void)shmid;
     /* END TODO 5 */
 }
 
@@ -126,6 +127,8 @@ static void create_objects(key_t key)
                 (unsigned)key, (unsigned)key);
     if (semid == -1)
         die("semget key 0x%08x", (unsigned)key);
+    //> (void)key;
+    //> die_msg("create_objects: not written yet (TODO 1)");
     /* END TODO 1 */
 }
 
@@ -143,6 +146,7 @@ static void init_set(void)
     struct sembuf open_slot = {SS_FREE, +1, 0};
     if (semop(semid, &open_slot, 1) == -1)
         die("semop FREE +1 (set %d)", semid);
+    //> die_msg("init_set: not written yet (TODO 2)");
     /* END TODO 2 */
 }
 
@@ -200,6 +204,9 @@ static bool finish(pid_t pid)
     if (semop(semid, &free_slot, 1) == -1)
         die("semop FREE +1 (set %d)", semid);
     return true;
+    //> (void)pid;
+    //> (void)alive;
+    //> die_msg("finish: not written yet (TODO 4)");
     /* END TODO 4 */
 }
 
@@ -259,6 +266,8 @@ int main(int argc, char *argv[])
                text);
         if (fflush(stdout) == EOF)
             die("write stdout");
+        //> (void)pid;
+        //> die_msg("serving a request: not written yet (TODO 3)");
         /* END TODO 3 */
         if (!finish(pid))
             break;

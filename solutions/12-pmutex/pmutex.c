@@ -111,6 +111,8 @@ static void setup_shared(unsigned size)
     }
     pthread_condattr_destroy(&ca);
     sh->size = size;
+    //> (void)size;
+    //> die_msg("setup_shared: not written yet (TODO 1)");
     /* END TODO 1 */
 }
 
@@ -138,6 +140,7 @@ static void repair(void)
         errno = e;
         die_child("pthread_mutex_consistent");
     }
+    //> die_child("repair: not written yet (TODO 3)");
     /* END TODO 3 */
 }
 
@@ -171,6 +174,7 @@ static void lock(void)
         errno = e;
         die_child("pthread_mutex_timedlock");
     }
+    //> die_child("lock: not written yet (TODO 2)");
     /* END TODO 2 */
 }
 
@@ -224,6 +228,9 @@ static void put(unsigned long value)
     sh->tail = (sh->tail + 1) % sh->size;
     sh->count++;
     pt_check(pthread_cond_signal(&sh->not_empty), "pthread_cond_signal");
+    //> (void)value;
+    //> (void)wait_on;
+    //> die_child("put: not written yet (TODO 4)");
     /* END TODO 4 */
     unlock();
 }
@@ -244,6 +251,7 @@ static void take(void)
     sh->checksum += value;
     sh->passed++;
     pt_check(pthread_cond_signal(&sh->not_full), "pthread_cond_signal");
+    //> die_child("take: not written yet (TODO 5)");
     /* END TODO 5 */
     unlock();
 }
@@ -261,6 +269,8 @@ static void start_gate(long n)
                  "pthread_cond_broadcast");
     while (sh->arrived < (unsigned)n)
         wait_on(&sh->gate, "the other workers at the start gate");
+    //> (void)n;
+    //> die_child("start_gate: not written yet (TODO 6)");
     /* END TODO 6 */
 }
 

@@ -78,6 +78,11 @@ int main(int argc, char *argv[])
     uint32_t be = htonl((uint32_t)len);
     if (us_write_full(fd, &be, 4) == -1 || us_write_full(fd, text, len) == -1)
         die("send the request to %s", US_PATH);
+    //> (void)idle;
+    //> (void)len;
+    //> (void)text;
+    //> (void)a;
+    //> die_msg("connect and send: not written yet (TODO 1)");
     /* END TODO 1 */
 
     /* TODO 2: read the reply's 4-byte length with us_read_full (0 or -1:

@@ -88,6 +88,10 @@ int main(int argc, char *argv[])
     }
     if (close(sv[1]) == -1)
         die("close");
+    //> (void)sv;
+    //> (void)child;
+    //> pid = -1;
+    //> die_msg("socketpair and fork: not written yet (TODO 1)");
     /* END TODO 1 */
 
     static char reply[US_MAX + 1];
@@ -114,6 +118,7 @@ int main(int argc, char *argv[])
             die("waitpid %ld", (long)pid);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
         die_msg("the child (pid %ld) failed", (long)pid);
+    //> (void)pid;
     /* END TODO 2 */
     if (fflush(stdout) == EOF)
         die("write stdout");

@@ -437,25 +437,74 @@ for lab in "${labs[@]}"; do
     else ok "$lab: every test catches one of its $n variants"; fi
 done
 
-phase "skeletons and solutions agree outside TODO regions"
+phase "labs/ is what the solutions give (mk/skeleton.awk)"
+# The solution is a lab's one source: its skeleton is made from it (make
+# skeletons).  A skeleton edited by hand, or a solution changed without
+# remaking labs/, shows here as a diff.
 for lab in "${labs[@]}"; do
     drift=""
     for f in solutions/"$lab"/*.[ch] solutions/"$lab"/Makefile; do
         base=$(basename "$f")
         if [ ! -f "labs/$lab/$base" ]; then drift="$drift missing:$base"; continue; fi
-        case $base in
-        *.c | *.h)
-            diff <(awk -f tests/kit/outside-todo.awk "$f") \
-                 <(awk -f tests/kit/outside-todo.awk "labs/$lab/$base") >"$b/drift.diff" \
-                || { drift="$drift $base"; cat "$b/drift.diff"; } ;;
-        *) cmp -s "$f" "labs/$lab/$base" || drift="$drift $base" ;;
-        esac
+        if ! awk -f mk/skeleton.awk "$f" >"$b/skel.out" 2>"$b/skel.err"; then
+            drift="$drift $base"; cat "$b/skel.err"; continue
+        fi
+        diff -u --label "made from solutions/$lab/$base" --label "labs/$lab/$base" \
+            "$b/skel.out" "labs/$lab/$base" >"$b/drift.diff" ||
+            { drift="$drift $base"; head -40 "$b/drift.diff"; }
+    done
+    for f in labs/"$lab"/*.[ch]; do
+        [ -f "solutions/$lab/$(basename "$f")" ] || drift="$drift extra:$(basename "$f")"
     done
     todos=$(cat labs/"$lab"/*.[ch] | grep -c '/\* TODO [0-9]*:')
-    if [ -n "$drift" ]; then bad "$lab: skeleton and solution drift apart in$drift"
+    if [ -n "$drift" ]; then bad "$lab: labs/$lab is not what solutions/$lab gives (run make skeletons):$drift"
     elif [ "$todos" -eq 0 ]; then bad "$lab: the skeleton has no TODO"
-    else ok "$lab: skeleton = solution outside its $todos TODO regions"; fi
+    else ok "$lab: labs/$lab is made from solutions/$lab ($todos TODO regions)"; fi
 done
+# The check above must be able to fail: a solution line changed outside
+# a region, and a placeholder line changed, each show as drift.
+f=solutions/01-pipe/pipe.c
+sed '0,/^int main/s//int  main/' "$f" | awk -f mk/skeleton.awk | cmp -s - labs/01-pipe/pipe.c &&
+    bad "a changed solution line outside its TODO regions does not change the skeleton" ||
+    ok "a solution line changed outside its TODO regions changes the skeleton"
+sed '0,/\/\/> /s//\/\/> x = 1; /' "$f" | awk -f mk/skeleton.awk | cmp -s - labs/01-pipe/pipe.c &&
+    bad "a changed placeholder line does not change the skeleton" ||
+    ok "a changed placeholder line (//>) changes the skeleton"
+printf '%s\n' 'int x;' '//> int y;' | awk -f mk/skeleton.awk >/dev/null 2>&1 &&
+    bad "mk/skeleton.awk accepts a placeholder outside a TODO region" ||
+    ok "mk/skeleton.awk refuses a placeholder outside a TODO region"
+
+phase "code shape: one C style, short functions"
+# One style, checked rather than suggested: clang-format-14 with the kit's
+# .clang-format (pinned: other versions format a few constructs apart).
+style_files=(solutions/*/*.[ch] synclib/*.[ch] tests/harness/*.[ch] tests/[0-9]*.c tests/hidden/*.c)
+if command -v clang-format-14 >/dev/null; then
+    unformatted=()
+    for f in "${style_files[@]}"; do
+        clang-format-14 --dry-run -Werror "$f" >/dev/null 2>&1 || unformatted+=("$f")
+    done
+    if [ ${#unformatted[@]} -eq 0 ]; then
+        ok "${#style_files[@]} C files are in the kit's style (clang-format-14 --dry-run)"
+    else
+        bad "${#unformatted[@]} C files are not in the kit's style (clang-format-14 -i FILE fixes one): ${unformatted[*]:0:8}"
+    fi
+else
+    bad "clang-format-14 is missing: tests/deps.sh test installs it"
+fi
+# No function of the solutions, synclib or the harness is longer than 60
+# lines (signature to closing brace): a student reads a program as named
+# steps, and a TODO is a function's body.
+long=$(awk -f tests/kit/funclen.awk solutions/*/*.c synclib/*.c tests/harness/*.c | awk '$1 > 60')
+if [ -z "$long" ]; then
+    ok "no function in solutions/, synclib/ or tests/harness/ is longer than 60 lines"
+else
+    bad "functions longer than 60 lines: $(echo "$long" | sort -rn | awk '{printf "%s %s (%d lines); ", $3, $2, $1}')"
+fi
+# The measure must be able to fail.
+printf 'int f(void)\n{\n%s\n}\n' "$(printf '    x();\n%.0s' $(seq 60))" >"$b/long.c"
+[ "$(awk -f tests/kit/funclen.awk "$b/long.c")" = "63 $b/long.c:1 f" ] &&
+    ok "tests/kit/funclen.awk counts a 63-line function as 63" ||
+    bad "tests/kit/funclen.awk miscounts: $(awk -f tests/kit/funclen.awk "$b/long.c")"
 
 phase "no lab hands out another lab's answer"
 logged "no skeleton, and nothing in the student edition, holds another lab's TODO answer (tests/kit/answers.sh)" \
