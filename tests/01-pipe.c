@@ -43,8 +43,8 @@ END_TEST
 
 START_TEST(argument)
 {
-    struct h_proc *p = h_run(NULL, "pipe", "pipes carry bytes, not strings",
-                             NULL);
+    struct h_proc *p =
+        h_run(NULL, "pipe", "pipes carry bytes, not strings", NULL);
     h_expect_exit(p, 0);
     h_expect_stdout(p, "pipes carry bytes, not strings\n");
 }
@@ -139,8 +139,7 @@ static const struct h_test tests[] = {
      "the message is not sent, or arrives changed"},
     {&no_nul_byte, 2, "sends no NUL byte",
      "sends strlen + 1 bytes, so a NUL byte reaches stdout"},
-    {&argument, 1, "sends the message given as argument",
-     "ignores argv[1]"},
+    {&argument, 1, "sends the message given as argument", "ignores argv[1]"},
     {&empty_message, 1, "sends an empty message as one newline",
      "treats an empty argument as no argument, or sends nothing"},
     {&long_message, 3, "a 100000-byte message arrives whole",

@@ -47,8 +47,12 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* The child: copy the pipe to stdout until end-of-file. */
-static _Noreturn void child(int rfd)
+/*
+ * Copy everything the pipe rfd holds to stdout, until end-of-file.
+ * Returns the number of bytes copied.  On a failed read or write it ends
+ * the process with die_child(): it runs in the child only.
+ */
+static size_t copy_pipe(int rfd)
 {
     char buf[CHUNK];
     size_t total = 0;
@@ -67,57 +71,62 @@ static _Noreturn void child(int rfd)
             die_child("child: write stdout");
         total += (size_t)n;
     }
+    //> (void)rfd;
     //> (void)buf;
     //> (void)n;
     //> (void)write_all; /* you will need it */
     /* END TODO 1 */
+    return total;
+}
 
+/*
+ * The child: it only reads, so it drops the write end, copies the pipe to
+ * stdout, says how many bytes it received and exits.  It never returns:
+ * a child that returned into main() would run the parent's code too.
+ */
+static _Noreturn void child(const int fd[2])
+{
+    /* TODO 3: close the write end fd[1] before reading (die_child() on
+     * failure).  While any write end is open the child's read never
+     * returns 0, and that includes its own copy. */
+    if (close(fd[1]) == -1)
+        die_child("child: close write end");
+    /* END TODO 3 */
+
+    size_t total = copy_pipe(fd[0]);
     fprintf(stderr, "%s: child received %zu bytes\n", err_prog(), total);
-    if (close(rfd) == -1)
+    if (close(fd[0]) == -1)
         die_child("child: close pipe");
     exit(EXIT_SUCCESS);
 }
 
-int main(int argc, char *argv[])
+/*
+ * text and a newline, in a buffer of its own, without the string's NUL
+ * byte: what goes on the wire.  Its length goes to *len.
+ */
+static char *make_message(const char *text, size_t *len)
 {
-    err_setprog(argv[0]);
-    if (argc > 2)
-        die_usage("[MESSAGE]");
-
-    /* The message and its newline, without the string's NUL byte. */
-    const char *text = argc == 2 ? argv[1] : DEFAULT_MESSAGE;
-    size_t len = strlen(text);
-    char *msg = malloc(len + 1);
+    size_t n = strlen(text);
+    char *msg = malloc(n + 1);
     if (msg == NULL)
-        die("malloc %zu bytes", len + 1);
-    memcpy(msg, text, len);
-    msg[len++] = '\n';
+        die("malloc %zu bytes", n + 1);
+    memcpy(msg, text, n);
+    msg[n++] = '\n';
+    *len = n;
+    return msg;
+}
 
-    int fd[2];
-    /* TODO 2: create the pipe: fd[0] is its read end, fd[1] its write
-     * end. */
-    if (pipe(fd) == -1)
-        die("pipe");
-    //> fd[0] = fd[1] = -1;
-    /* END TODO 2 */
-
-    pid_t pid = fork();
-    if (pid == -1)
-        die("fork");
-    if (pid == 0) {
-        /* TODO 3: in the child, close the write end before reading.  While
-         * any write end is open the child's read never returns 0, and that
-         * includes its own copy. */
-        if (close(fd[1]) == -1)
-            die_child("child: close write end");
-        /* END TODO 3 */
-        child(fd[0]);
-    }
-
-    /* TODO 4: in the parent, close the read end, send the message (len
-     * bytes: the text and its newline, no NUL) with write_all(), say
-     * "<prog>: parent sent <len> bytes" on stderr, then close the write
-     * end so the child sees end-of-file. */
+/*
+ * The parent's side of the pipe fd: send the len bytes of msg and close
+ * both ends, the write end last, so that the child sees end-of-file.  On
+ * any failure: die().
+ */
+static void send_message(const int fd[2], const char *msg, size_t len)
+{
+    /* TODO 4: close the read end, send the message (len bytes: the text
+     * and its newline, no NUL) with write_all(), say "<prog>: parent sent
+     * <len> bytes" on stderr, then close the write end so the child sees
+     * end-of-file. */
     if (close(fd[0]) == -1)
         die("close read end");
     if (write_all(fd[1], msg, len) == -1)
@@ -125,10 +134,22 @@ int main(int argc, char *argv[])
     fprintf(stderr, "%s: parent sent %zu bytes\n", err_prog(), len);
     if (close(fd[1]) == -1)
         die("close write end");
+    //> (void)fd;
+    //> (void)msg;
+    //> (void)len;
     /* END TODO 4 */
+}
 
+/*
+ * Wait for the child pid to end and say "<prog>: child exited with status
+ * <s>" on stderr.  Returns its exit status.  A failed waitpid() or a child
+ * killed by a signal: die() or die_msg().
+ */
+static int wait_child(pid_t pid)
+{
     /* TODO 5: wait for the child with waitpid() (retry on EINTR), then
-     * say "<prog>: child exited with status <s>" on stderr. */
+     * say "<prog>: child exited with status <s>" on stderr.  A child
+     * killed by a signal: die_msg() naming the signal. */
     int status;
     while (waitpid(pid, &status, 0) == -1)
         if (errno != EINTR)
@@ -137,9 +158,36 @@ int main(int argc, char *argv[])
         die_msg("child ended by signal %d", WTERMSIG(status));
     fprintf(stderr, "%s: child exited with status %d\n", err_prog(),
             WEXITSTATUS(status));
+    //> (void)pid;
     //> int status = 0;
     /* END TODO 5 */
+    return WEXITSTATUS(status);
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage("[MESSAGE]");
+    size_t len;
+    char *msg = make_message(argc == 2 ? argv[1] : DEFAULT_MESSAGE, &len);
+
+    int fd[2];
+    /* TODO 2: create the pipe: fd[0] is its read end, fd[1] its write
+     * end.  Before fork(): the child must inherit it. */
+    if (pipe(fd) == -1)
+        die("pipe");
+    //> fd[0] = fd[1] = -1;
+    /* END TODO 2 */
+
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
+    if (pid == 0)
+        child(fd);
+    send_message(fd, msg, len);
+    int status = wait_child(pid);
 
     free(msg);
-    return WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return status == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
