@@ -29,7 +29,7 @@ list_files() {
         git ls-files --cached --others --exclude-standard
     else
         find . -type f ! -path './build/*' | sed 's|^\./||'
-    fi | grep -v -E '^(build/|solutions/|tests/bugs/|tests/kit/|\.ci/|\.git)' |
+    fi | grep -v -E '^(build/|solutions/|tests/bugs/|tests/kit/|\.ci/|\.git)|^mk/skeleton\.awk$' |
         grep -v -E '^labs/[^/]+/[^/]+$' || true
     # Lab folders: only their sources and Makefile, never built programs.
     for d in labs/[0-9][0-9]-*; do
