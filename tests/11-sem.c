@@ -161,14 +161,14 @@ START_TEST(many_clients)
         unsigned long n;
         long pid;
         char text[64];
-        if (sscanf(c[i]->out, "reply %lu for %ld: %63[^\n]", &n, &pid,
-                   text) != 3 ||
-            pid != (long)c[i]->pid || n < 1 || n > N || seen[n])
+        int got =
+            sscanf(c[i]->out, "reply %lu for %ld: %63[^\n]", &n, &pid, text);
+        if (got != 3 || pid != (long)c[i]->pid || n < 1 || n > N || seen[n])
             h_fail("client %d of %d at once got %s; want \"reply N for %ld: "
                    "CLIENT %02d\" with N from 1 to %d, each N once\n"
                    "  command: %s",
-                   i, N, h_quote(c[i]->out, c[i]->out_len), (long)c[i]->pid,
-                   i, N, c[i]->cmd);
+                   i, N, h_quote(c[i]->out, c[i]->out_len), (long)c[i]->pid, i,
+                   N, c[i]->cmd);
         char want[32];
         snprintf(want, sizeof want, "CLIENT %02d", i);
         if (strcmp(text, want) != 0)
@@ -195,7 +195,8 @@ START_TEST(lock_excludes)
     h_expect_stderr_has(b, "busy", NULL);
     if (b->secs < 0.9)
         h_fail("semcli -t 1 gave up after %.2f s, before its 1 s\n"
-               "  command: %s", b->secs, b->cmd);
+               "  command: %s",
+               b->secs, b->cmd);
     h_kill(a, SIGTERM);
     h_wait(a, 0);
     h_expect_exit(a, 1);
@@ -253,7 +254,8 @@ START_TEST(client_dies_midway)
                "another was served, the set holds REQ %u, REP %u, ACK %u; "
                "all should be 0: the server must take back the reply "
                "nobody read (REP -1, IPC_NOWAIT), or the next client reads "
-               "a stale one", v[1], v[2], v[3]);
+               "a stale one",
+               v[1], v[2], v[3]);
     struct h_proc *d = h_run(NULL, "semcli", "-t", "1", "second", NULL);
     if (!(d->done && WIFEXITED(d->status) && WEXITSTATUS(d->status) == 1))
         h_fail("after a client died between its request and its reply, two "
@@ -290,8 +292,8 @@ START_TEST(uninitialised_set)
     struct h_proc *c = h_run(NULL, "semcli", "-t", "1", "early", NULL);
     semctl(semid, 0, IPC_RMID);
     shmctl(shmid, IPC_RMID, NULL);
-    if (c->timed_out || (c->done && WIFEXITED(c->status) &&
-                         WEXITSTATUS(c->status) == 0))
+    if (c->timed_out ||
+        (c->done && WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0))
         h_fail("semcli used a semaphore set that was never initialised "
                "(sem_otime 0: no semop yet) and %s: wait until sem_otime "
                "is not 0, within -t\n  command: %s",
@@ -367,7 +369,8 @@ START_TEST(server_killed)
     if (b->timed_out)
         h_fail("semcli waited for the slot long after the server was killed: "
                "between waits, look whether the server's pid is alive "
-               "(kill(pid, 0))\n  command: %s", b->cmd);
+               "(kill(pid, 0))\n  command: %s",
+               b->cmd);
     h_expect_exit(b, 1);
     h_expect_stderr_has(b, "gone", "ipcrm", NULL);
     h_kill(a, SIGKILL);
@@ -456,10 +459,10 @@ END_TEST
 START_TEST(usage)
 {
     static const char *const cases[][4] = {
-        {"semsrv", "0", NULL, NULL},     {"semsrv", "-1", NULL, NULL},
-        {"semsrv", "2x", NULL, NULL},    {"semsrv", "1", "2", NULL},
-        {"semcli", "-t", "0", NULL},     {"semcli", "-t", "x", NULL},
-        {"semcli", "a", "b", NULL},      {"semcli", "-h", "-k", NULL},
+        {"semsrv", "0", NULL, NULL},  {"semsrv", "-1", NULL, NULL},
+        {"semsrv", "2x", NULL, NULL}, {"semsrv", "1", "2", NULL},
+        {"semcli", "-t", "0", NULL},  {"semcli", "-t", "x", NULL},
+        {"semcli", "a", "b", NULL},   {"semcli", "-h", "-k", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct h_proc *p =
@@ -500,8 +503,7 @@ static const struct h_test tests[] = {
      "a fixed key: runs collide"},
     {&long_message, 1, "255 bytes are served, 256 refused",
      "an off-by-one in the length check overruns the slot"},
-    {&usage, 1, "bad arguments: usage line, status 2",
-     "no argument check"},
+    {&usage, 1, "bad arguments: usage line, status 2", "no argument check"},
 };
 
 H_LAB("11-sem", "sem.h semsrv.c semcli.c", "semsrv semcli", tests)

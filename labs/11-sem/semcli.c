@@ -29,12 +29,14 @@
 
 #include "err.h"
 #include "sem.h"
+#include "util.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdnoreturn.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/sem.h>
@@ -47,6 +49,7 @@
 /* The signal that asked us to stop, or 0. */
 static volatile sig_atomic_t stop_signal;
 
+/* The key of both objects, the set's id, and the time limit of -t. */
 static key_t key;
 static int semid;
 static double deadline; /* on ss_now()'s clock */
@@ -57,6 +60,7 @@ static void on_stop(int sig)
     stop_signal = sig;
 }
 
+/* Is process pid still there?  (EPERM: it is, as another user.) */
 static bool alive(pid_t pid)
 {
     return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
@@ -79,14 +83,19 @@ static void look_around(const char *what, pid_t server)
                 (long)server, (unsigned)key, (unsigned)key);
 }
 
-/* Wait, within the deadline, until semsrv has initialised the set. */
+/*
+ * Wait, within the deadline, until semsrv has initialised set semid (its
+ * sem_otime is not 0).  Returns once it has; dies (status 1) when the set
+ * is gone, a signal asks us to stop, or the deadline passes.
+ */
 static void await_init(void)
 {
     /* TODO 1: loop: read the set's struct semid_ds with semctl(semid, 0,
      * IPC_STAT, arg) (arg.buf pointing to it); EIDRM or EINVAL: die_msg()
      * "the server stopped".  Return once sem_otime is not 0.  Past the
      * deadline: die_msg() that the set (key 0x%08x) was never
-     * initialised and how to remove it ("ipcrm -S 0x%08x").  Else sleep
+     * initialised and how to remove it ("ipcrm -S 0x%08x"); stop_signal
+     * set: die_msg() "SIGINT: gave up" (or SIGTERM).  Else sleep
      * a millisecond (nanosleep) and look again: no semop can wait for
      * sem_otime, and the window between semget and the first semop of a
      * live server is tiny. */
@@ -94,7 +103,11 @@ static void await_init(void)
     /* END TODO 1 */
 }
 
-/* Take the slot (SS_FREE -1, SEM_UNDO) within the deadline. */
+/*
+ * Take the slot (SS_FREE -1, SEM_UNDO) within the deadline; server: its
+ * pid, for look_around().  Returns holding the slot; dies when the slot
+ * stays busy past the deadline, or when look_around() says to give up.
+ */
 static void take_slot(pid_t server)
 {
     /* TODO 2: loop on ss_op() with SS_FREE -1, flag SEM_UNDO (so that the
@@ -107,30 +120,29 @@ static void take_slot(pid_t server)
     /* END TODO 2 */
 }
 
-int main(int argc, char *argv[])
+/* Read the command line: -t into seconds, -h and -k into *hold and
+ * *killself; returns MESSAGE (or "hello").  A usage error for anything
+ * else, for -h with -k, and for a MESSAGE longer than SS_TEXT - 1 bytes. */
+static const char *parse_args(int argc, char *argv[], bool *hold,
+                              bool *killself)
 {
-    err_setprog(argv[0]);
     int opt;
-    bool hold = false, killself = false;
     while ((opt = getopt(argc, argv, "t:hk")) != -1) {
         switch (opt) {
-        case 't': {
-            char *end;
-            errno = 0;
-            seconds = strtol(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || seconds < 1 ||
-                seconds > 3600) {
-                warn_msg("bad -t '%s': want a number from 1 to 3600", optarg);
-                die_usage(USAGE);
-            }
+        case 't':
+            seconds = arg_long("-t", optarg, 1, 3600, USAGE);
             break;
-        }
-        case 'h': hold = true; break;
-        case 'k': killself = true; break;
-        default: die_usage(USAGE);
+        case 'h':
+            *hold = true;
+            break;
+        case 'k':
+            *killself = true;
+            break;
+        default:
+            die_usage(USAGE);
         }
     }
-    if (argc - optind > 1 || (hold && killself))
+    if (argc - optind > 1 || (*hold && *killself))
         die_usage(USAGE);
     const char *text = optind < argc ? argv[optind] : "hello";
     if (strlen(text) > SS_TEXT - 1) {
@@ -138,7 +150,13 @@ int main(int argc, char *argv[])
                  SS_TEXT - 1);
         die_usage(USAGE);
     }
+    return text;
+}
 
+/* SIGINT and SIGTERM set stop_signal, without SA_RESTART, so that a wait
+ * returns EINTR at once. */
+static void install_handlers(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -146,8 +164,12 @@ int main(int argc, char *argv[])
     if (sigaction(SIGINT, &sa, NULL) == -1 ||
         sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
+}
 
-    deadline = ss_now() + (double)seconds;
+/* Find the server's set (into semid) and segment under our key, wait
+ * until the set is initialised, and attach the segment. */
+static struct ss_shm *open_objects(void)
+{
     key = ftok(".", SS_PROJ_ID);
     if (key == -1)
         die("ftok .");
@@ -164,41 +186,85 @@ int main(int argc, char *argv[])
     void *p = shmat(shmid, NULL, 0);
     if (p == (void *)-1)
         die("shmat %d", shmid);
-    struct ss_shm *shm = p;
-    pid_t server = shm->server;
+    return p;
+}
 
-    take_slot(server);
-    if (hold) {
-        printf("%s: holding the slot\n", err_prog());
-        if (fflush(stdout) == EOF)
-            die("write stdout");
-        sigset_t none;
-        sigemptyset(&none);
-        while (stop_signal == 0)
-            sigsuspend(&none);
-        die_msg("%s: gave up the slot",
-                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-    }
+/* -h: say that we hold the slot, and hold it until SIGINT or SIGTERM
+ * (SIGKILL: the kernel's undo frees it). */
+static noreturn void hold_slot(void)
+{
+    printf("%s: holding the slot\n", err_prog());
+    if (fflush(stdout) == EOF)
+        die("write stdout");
+    sigset_t none;
+    sigemptyset(&none);
+    while (stop_signal == 0)
+        sigsuspend(&none);
+    die_msg("%s: gave up the slot",
+            stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+}
 
+/*
+ * We hold the slot: write our request (our pid, text with its NUL) into
+ * shm and hand the slot to the server (server: its pid, for look_around).
+ * Returns once the request is posted; on an error, dies.
+ */
+static void hand_over(struct ss_shm *shm, const char *text, pid_t server)
+{
     /* TODO 3: write the request (our pid into shm->client, the text with
      * its NUL into shm->req), then hand the slot to the server with ONE
      * semop of three operations: SS_REQ +1; SS_FREE +1 with SEM_UNDO;
      * SS_FREE -1 without.  The last two leave FREE at 0 and cancel the
      * undo of take_slot(): from now on the slot is the server's, and our
-     * death must not free it. */
+     * death must not free it.  If semop fails: look_around("REQ +1",
+     * server), then die(). */
+    (void)shm;
     (void)text;
-    die_msg("the hand-over: not written yet (TODO 3)");
+    (void)server;
+    die_msg("hand_over: not written yet (TODO 3)");
     /* END TODO 3 */
+}
 
-    if (killself)
-        raise(SIGKILL);
-
+/*
+ * The request is posted: wait for the reply in shm for as long as the
+ * server lives, tell the server we have read it, and print it.  On an
+ * error, or when the server stops or dies, dies.
+ */
+static void read_reply(struct ss_shm *shm, pid_t server)
+{
     /* TODO 4: wait for the reply (SS_REP -1) with ss_op(), for as long as
      * the server lives: look_around("REP -1", server) after each failure.
-     * Read serial and rep, then tell the server (SS_ACK +1), and print
-     * "reply N for PID: TEXT" (PID: the rep_client the server wrote). */
-    die_msg("the reply: not written yet (TODO 4)");
+     * Copy serial, rep_client and rep (at most SS_TEXT - 1 bytes: put
+     * your own NUL) out of the segment, then tell the server (SS_ACK +1,
+     * semop; on failure look_around("ACK +1", server), then die()), and
+     * print "reply N for PID: TEXT" (PID: the rep_client the server
+     * wrote). */
+    (void)shm;
+    (void)server;
+    die_msg("read_reply: not written yet (TODO 4)");
     /* END TODO 4 */
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    bool hold = false, killself = false;
+    const char *text = parse_args(argc, argv, &hold, &killself);
+    install_handlers();
+
+    /* One deadline for the set's initialisation and the slot. */
+    deadline = ss_now() + (double)seconds;
+    struct ss_shm *shm = open_objects();
+    pid_t server = shm->server;
+
+    take_slot(server);
+    if (hold)
+        hold_slot();
+    hand_over(shm, text, server);
+    if (killself)
+        raise(SIGKILL);
+    read_reply(shm, server);
+
     if (shmdt(shm) == -1)
         die("shmdt");
     if (fflush(stdout) == EOF)

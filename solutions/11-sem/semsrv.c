@@ -33,6 +33,7 @@
 
 #include "err.h"
 #include "sem.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -81,21 +82,12 @@ static void remove_objects(void)
     /* END TODO 5 */
 }
 
-/* COUNT: a number from 1 to 1000000, or a usage error. */
-static unsigned long parse_count(const char *arg)
-{
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || n < 1 ||
-        n > 1000000) {
-        warn_msg("bad COUNT '%s': want a number from 1 to 1000000", arg);
-        die_usage(USAGE);
-    }
-    return n;
-}
-
-/* Make the segment and the set under key, both new, and attach. */
+/*
+ * Make the segment and the set under key, both new, and attach the
+ * segment: sets shmid, shm (with our pid in it) and semid.  Dies, naming
+ * ipcrm, when either exists already; whatever was made is then removed by
+ * remove_objects() (atexit).
+ */
 static void create_objects(key_t key)
 {
     /* TODO 1: create the segment: shmget(key, SS_SIZE, IPC_CREAT |
@@ -132,7 +124,8 @@ static void create_objects(key_t key)
     /* END TODO 1 */
 }
 
-/* Give the set its values, then make it usable: sem_otime becomes non-0. */
+/* Give the new set its values, then make it usable: sem_otime becomes
+ * non-0 and the slot is free.  Dies on an error. */
 static void init_set(void)
 {
     /* TODO 2: set every semaphore to 0 with semctl(semid, 0, SETALL,
@@ -162,6 +155,40 @@ static bool await_request(void)
         if (errno != EAGAIN && errno != EINTR)
             die("semtimedop REQ -1 (set %d)", semid);
     }
+}
+
+/*
+ * The request of client pid is in the segment: answer it as request
+ * number serial (the reply's text: the request's in upper case), post the
+ * reply, and print "semsrv: served N for PID: TEXT", flushed.  On an
+ * error, dies.
+ */
+static void serve(pid_t pid, unsigned long serial)
+{
+    /* TODO 3: copy the request's text out of shm->req (at most SS_TEXT -
+     * 1 bytes; never trust the client to have put a NUL).  Write the
+     * reply: shm->serial = serial, shm->rep_client = pid, shm->rep = the
+     * text in upper case (toupper).  Post it: SS_REP +1 (semop).  Then
+     * print the line on stdout and fflush it. */
+    char text[SS_TEXT];
+    memcpy(text, shm->req, SS_TEXT);
+    text[SS_TEXT - 1] = '\0';
+    shm->serial = serial;
+    shm->rep_client = pid;
+    size_t i;
+    for (i = 0; text[i] != '\0'; i++)
+        shm->rep[i] = (char)toupper((unsigned char)text[i]);
+    shm->rep[i] = '\0';
+    struct sembuf post = {SS_REP, +1, 0};
+    if (semop(semid, &post, 1) == -1)
+        die("semop REP +1 (set %d)", semid);
+    printf("%s: served %lu for %ld: %s\n", err_prog(), serial, (long)pid, text);
+    if (fflush(stdout) == EOF)
+        die("write stdout");
+    //> (void)pid;
+    //> (void)serial;
+    //> die_msg("serve: not written yet (TODO 3)");
+    /* END TODO 3 */
 }
 
 /* Is process pid still there?  (EPERM: it is, as another user.) */
@@ -195,8 +222,8 @@ static bool finish(pid_t pid)
             struct sembuf unpost = {SS_REP, -1, IPC_NOWAIT};
             if (semop(semid, &unpost, 1) == -1 && errno != EAGAIN)
                 die("semop REP -1 (set %d)", semid);
-            printf("%s: client %ld left before it read its reply\n",
-                   err_prog(), (long)pid);
+            printf("%s: client %ld left before it read its reply\n", err_prog(),
+                   (long)pid);
             break;
         }
     }
@@ -210,15 +237,10 @@ static bool finish(pid_t pid)
     /* END TODO 4 */
 }
 
-int main(int argc, char *argv[])
+/* SIGINT and SIGTERM set stop_signal, without SA_RESTART, so that a wait
+ * returns EINTR at once.  Installed before anything exists. */
+static void install_handlers(void)
 {
-    err_setprog(argv[0]);
-    if (argc > 2)
-        die_usage(USAGE);
-    unsigned long count = argc == 2 ? parse_count(argv[1]) : 0;
-
-    /* SIGINT and SIGTERM set a flag, without SA_RESTART, so a wait
-     * returns EINTR at once.  Installed before anything exists. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -226,6 +248,36 @@ int main(int argc, char *argv[])
     if (sigaction(SIGINT, &sa, NULL) == -1 ||
         sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
+}
+
+/* Serve one client at a time until count requests are served (0: no
+ * limit) or a signal asks us to stop; returns how many were served (a
+ * client that left before it read its reply counts). */
+static unsigned long serve_clients(unsigned long count)
+{
+    unsigned long served = 0;
+    while (count == 0 || served < count) {
+        if (!await_request())
+            break;
+        pid_t pid = shm->client;
+        serve(pid, ++served);
+        if (!finish(pid))
+            break;
+        if (fflush(stdout) == EOF)
+            die("write stdout");
+    }
+    return served;
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage(USAGE);
+    unsigned long count = 0; /* 0: until a signal */
+    if (argc == 2)
+        count = (unsigned long)arg_long("COUNT", argv[1], 1, 1000000, USAGE);
+    install_handlers();
 
     key_t key = ftok(".", SS_PROJ_ID);
     if (key == -1)
@@ -238,42 +290,7 @@ int main(int argc, char *argv[])
     if (fflush(stdout) == EOF)
         die("write stdout");
 
-    unsigned long served = 0;
-    while (count == 0 || served < count) {
-        if (!await_request())
-            break;
-        pid_t pid = shm->client;
-        /* TODO 3: the request from pid is in: copy its text (at most
-         * SS_TEXT - 1 bytes; never trust the client to have put a NUL),
-         * count it (served), write the reply: serial = served,
-         * rep_client = the pid, rep = the text in upper case.  Post it:
-         * SS_REP +1.  Then print "semsrv: served N for PID: TEXT" on
-         * stdout, flushed. */
-        char text[SS_TEXT];
-        memcpy(text, shm->req, SS_TEXT);
-        text[SS_TEXT - 1] = '\0';
-        served++;
-        shm->serial = served;
-        shm->rep_client = pid;
-        size_t i;
-        for (i = 0; text[i] != '\0'; i++)
-            shm->rep[i] = (char)toupper((unsigned char)text[i]);
-        shm->rep[i] = '\0';
-        struct sembuf post = {SS_REP, +1, 0};
-        if (semop(semid, &post, 1) == -1)
-            die("semop REP +1 (set %d)", semid);
-        printf("%s: served %lu for %ld: %s\n", err_prog(), served, (long)pid,
-               text);
-        if (fflush(stdout) == EOF)
-            die("write stdout");
-        //> (void)pid;
-        //> die_msg("serving a request: not written yet (TODO 3)");
-        /* END TODO 3 */
-        if (!finish(pid))
-            break;
-        if (fflush(stdout) == EOF)
-            die("write stdout");
-    }
+    unsigned long served = serve_clients(count);
 
     remove_objects();
     if (stop_signal != 0)
@@ -281,7 +298,6 @@ int main(int argc, char *argv[])
                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     else
         printf("%s: ", err_prog());
-    printf("removed the set and the segment (requests served: %lu)\n",
-           served);
+    printf("removed the set and the segment (requests served: %lu)\n", served);
     return EXIT_SUCCESS;
 }
