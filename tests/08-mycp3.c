@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 #define MIB ((size_t)1 << 20)
-#define AS_LIMIT_KIB "98304" /* 96 MiB: two 32 MiB windows fit, 2 x 60 do not */
+/* 96 MiB: two 32 MiB windows fit, 2 x 60 do not */
+#define AS_LIMIT_KIB "98304"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -85,8 +86,7 @@ static void expect_absent(const char *name, const struct h_proc *p)
 }
 
 /* Exit 1, nothing on stdout, and stderr names what went wrong. */
-static void expect_error(const struct h_proc *p, const char *w1,
-                         const char *w2)
+static void expect_error(const struct h_proc *p, const char *w1, const char *w2)
 {
     if (p->timed_out)
         h_fail("%s never finished (it should fail at once)", p->cmd);
@@ -146,17 +146,15 @@ static struct h_proc *run_unprivileged(const char *a, const char *b)
         return h_run(NULL, "mycp3", a, b, NULL);
     const char *setpriv = access("/usr/bin/setpriv", X_OK) == 0
                               ? "/usr/bin/setpriv"
-                              : access("/bin/setpriv", X_OK) == 0
-                                    ? "/bin/setpriv"
-                                    : NULL;
+                          : access("/bin/setpriv", X_OK) == 0 ? "/bin/setpriv"
+                                                              : NULL;
     if (setpriv == NULL)
         return NULL;
     chmod(h_workdir(), 0777);
     /* Can nobody reach the program and write here? */
-    struct h_proc *probe =
-        h_run(NULL, setpriv, "--reuid=65534", "--regid=65534",
-              "--clear-groups", "/bin/sh", "-c", "test -x \"$0\" && test -w .",
-              h_prog("mycp3"), NULL);
+    struct h_proc *probe = h_run(
+        NULL, setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+        "/bin/sh", "-c", "test -x \"$0\" && test -w .", h_prog("mycp3"), NULL);
     if (!WIFEXITED(probe->status) || WEXITSTATUS(probe->status) != 0)
         return NULL;
     return h_run(NULL, setpriv, "--reuid=65534", "--regid=65534",

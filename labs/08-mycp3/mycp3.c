@@ -24,7 +24,6 @@
  */
 #include "err.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,7 +89,12 @@ static char *dest_path(const char *src, const char *dst)
     return path;
 }
 
-/* Copy len bytes at offset off (a multiple of the page size). */
+/*
+ * copy_window: copy len bytes (len > 0) at offset off, a multiple of the
+ * page size, from the source open on sfd to the destination open on dfd;
+ * both files are at least off + len bytes long.  Maps nothing once it
+ * returns.  On error, exits through die (the names are for the message).
+ */
 static void copy_window(int sfd, const char *src, int dfd, const char *dst,
                         off_t off, size_t len)
 {
@@ -99,7 +103,8 @@ static void copy_window(int sfd, const char *src, int dfd, const char *dst,
      * (only a shared mapping writes back to the file); check for
      * MAP_FAILED.  Tell the kernel the source is read in order
      * (posix_madvise, POSIX_MADV_SEQUENTIAL: it returns an error number,
-     * not -1).  memcpy, then munmap both and check. */
+     * not -1: report it with die_errno).  memcpy, then munmap both and
+     * check. */
     (void)sfd;
     (void)src;
     (void)dfd;
@@ -107,6 +112,119 @@ static void copy_window(int sfd, const char *src, int dfd, const char *dst,
     (void)off;
     (void)len;
     /* END TODO 1 */
+}
+
+/*
+ * open_source: open the file src names for mapping, and fill *st from the
+ * open descriptor (what will be mapped, whatever happens to the name).
+ * Returns the descriptor, open read-only, of a regular file whose size
+ * can be trusted.  On error, exits through die or die_msg, having
+ * created nothing: a failed copy leaves no DEST.
+ */
+static int open_source(const char *src, struct stat *st)
+{
+    /* TODO 2: open SOURCE read-only, with O_NONBLOCK so that a FIFO does
+     * not block the open, and fstat it.  Refuse anything but a regular
+     * file: "<prog>: <SOURCE>: not a regular file".  Files of /proc say
+     * size 0 yet have contents: if a size-0 file still reads a byte,
+     * refuse it ("<prog>: <SOURCE>: size unknown, cannot map it"). */
+    (void)src;
+    memset(st, 0, sizeof *st);
+    return -1;
+    /* END TODO 2 */
+}
+
+/*
+ * refuse_same_file: before anything opens the destination, exit through
+ * die_msg if dst (the path dest_path gave) names the file src names, the
+ * one sst describes.  Returns if dst does not exist or is another file.
+ */
+static void refuse_same_file(const char *src, const struct stat *sst,
+                             const char *dst)
+{
+    /* TODO 3: refuse to copy a file onto itself: the same file is the
+     * same st_dev and st_ino (another name, ./x, a hard link or a
+     * symbolic link all count).  Message:
+     * "<prog>: '<SOURCE>' and '<path>' are the same file". */
+    (void)src;
+    (void)sst;
+    (void)dst;
+    /* END TODO 3 */
+}
+
+/*
+ * open_dest: open (or create) the destination dst for a shared writable
+ * mapping, with the source's permission bits.  Returns the descriptor;
+ * from the moment it returns, partial names dst, so any failure removes
+ * it.  Its old contents are still there.  On error, exits through die or
+ * die_msg.
+ */
+static int open_dest(const char *src, const struct stat *sst, const char *dst)
+{
+    /* TODO 4: open the destination O_RDWR|O_CREAT (a shared writable
+     * mapping needs read access too), no O_TRUNC yet; fstat it and check
+     * again that it is not the source (a race) and that it is a regular
+     * file.  Only then set partial (from now on a failure removes it) and
+     * give it the source's permission bits (PERM_BITS) with fchmod: the
+     * mode given to open is filtered through the umask. */
+    (void)src;
+    (void)sst;
+    (void)dst;
+    return -1;
+    /* END TODO 4 */
+}
+
+/* From here on a SIGBUS removes the partial destination and exits with a
+ * message that names both files. */
+static void catch_sigbus(const char *src, const char *dst)
+{
+    snprintf(bus_msg, sizeof bus_msg,
+             "%s: SIGBUS copying %s to %s: the source shrank or the disk "
+             "is full\n",
+             err_prog(), src, dst);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigbus;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGBUS, &sa, NULL) == -1)
+        die("sigaction SIGBUS");
+}
+
+/*
+ * size_dest: make the destination open on dfd exactly size bytes long,
+ * none of its old bytes kept (they read as zeros).  On error, exits
+ * through die.
+ */
+static void size_dest(int dfd, const char *dst, off_t size)
+{
+    /* TODO 5: ftruncate to 0 (drops its old contents: their pages would
+     * be read back in just to be overwritten), then to the source's size.
+     * Writing through a mapping past the end of the file raises SIGBUS. */
+    (void)dfd;
+    (void)dst;
+    (void)size;
+    /* END TODO 5 */
+}
+
+/*
+ * copy_file: copy size bytes from the source open on sfd to the
+ * destination open on dfd, already that long, in windows of at most
+ * WINDOW bytes: only two windows are ever mapped.  On error, exits
+ * through die.
+ */
+static void copy_file(int sfd, const char *src, int dfd, const char *dst,
+                      off_t size)
+{
+    /* TODO 6: copy the file window by window with copy_window(): offsets
+     * advance by WINDOW, the last window is what is left.  An empty file
+     * maps nothing (mmap of length 0 fails with EINVAL). */
+    (void)copy_window; /* you will need it */
+    (void)sfd;
+    (void)src;
+    (void)dfd;
+    (void)dst;
+    (void)size;
+    /* END TODO 6 */
 }
 
 int main(int argc, char *argv[])
@@ -118,58 +236,16 @@ int main(int argc, char *argv[])
     if (atexit(remove_partial) != 0)
         die_msg("atexit failed");
 
-    /* TODO 2: open SOURCE read-only, with O_NONBLOCK so that a FIFO does
-     * not block the open, and fstat it.  Refuse anything but a regular
-     * file: "<prog>: <SOURCE>: not a regular file".  Files of /proc say
-     * size 0 yet have contents: if a size-0 file still reads a byte,
-     * refuse it ("<prog>: <SOURCE>: size unknown, cannot map it").
-     * Nothing may be created before this step succeeds. */
-    int sfd = -1;
+    /* Nothing is created until the source has passed every check, and the
+     * destination is not emptied until it is known not to be the source. */
     struct stat sst;
-    memset(&sst, 0, sizeof sst);
-    /* END TODO 2 */
-
-    /* TODO 3: find the path to write with dest_path(), and refuse to copy
-     * a file onto itself BEFORE opening the destination: the same file is
-     * the same st_dev and st_ino (another name, ./x, a hard link or a
-     * symbolic link all count).  Message:
-     * "<prog>: '<SOURCE>' and '<path>' are the same file". */
+    int sfd = open_source(src, &sst);
     char *dst = dest_path(src, argv[2]);
-    struct stat dst_st;
-    (void)dst_st;
-    /* END TODO 3 */
-
-    /* TODO 4: open the destination O_RDWR|O_CREAT (a shared writable
-     * mapping needs read access too), no O_TRUNC yet; fstat it and check
-     * again that it is not the source (a race) and that it is a regular
-     * file.  Only then set partial (from now on a failure removes it) and
-     * give it the source's permission bits (PERM_BITS) with fchmod: the
-     * mode given to open is filtered through the umask. */
-    int dfd = -1;
-    /* END TODO 4 */
-
-    snprintf(bus_msg, sizeof bus_msg,
-             "%s: SIGBUS copying %s to %s: the source shrank or the disk "
-             "is full\n",
-             err_prog(), src, dst);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigbus;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGBUS, &sa, NULL) == -1)
-        die("sigaction SIGBUS");
-
-    /* TODO 5: size the destination: ftruncate to 0 (drops its old
-     * contents: their pages would be read back in just to be
-     * overwritten), then to the source's size.  Writing through a mapping
-     * past the end of the file raises SIGBUS. */
-    /* END TODO 5 */
-
-    /* TODO 6: copy the file window by window with copy_window(): offsets
-     * advance by WINDOW, the last window is what is left.  An empty file
-     * maps nothing (mmap of length 0 fails with EINVAL). */
-    (void)copy_window; /* you will need it */
-    /* END TODO 6 */
+    refuse_same_file(src, &sst, dst);
+    int dfd = open_dest(src, &sst, dst);
+    catch_sigbus(src, dst);
+    size_dest(dfd, dst, sst.st_size);
+    copy_file(sfd, src, dfd, dst, sst.st_size);
 
     /* close reports write-back errors on some file systems (NFS). */
     if (close(sfd) == -1)

@@ -24,7 +24,6 @@
  */
 #include "err.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,7 +89,12 @@ static char *dest_path(const char *src, const char *dst)
     return path;
 }
 
-/* Copy len bytes at offset off (a multiple of the page size). */
+/*
+ * copy_window: copy len bytes (len > 0) at offset off, a multiple of the
+ * page size, from the source open on sfd to the destination open on dfd;
+ * both files are at least off + len bytes long.  Maps nothing once it
+ * returns.  On error, exits through die (the names are for the message).
+ */
 static void copy_window(int sfd, const char *src, int dfd, const char *dst,
                         off_t off, size_t len)
 {
@@ -99,7 +103,8 @@ static void copy_window(int sfd, const char *src, int dfd, const char *dst,
      * (only a shared mapping writes back to the file); check for
      * MAP_FAILED.  Tell the kernel the source is read in order
      * (posix_madvise, POSIX_MADV_SEQUENTIAL: it returns an error number,
-     * not -1).  memcpy, then munmap both and check. */
+     * not -1: report it with die_errno).  memcpy, then munmap both and
+     * check. */
     void *in = mmap(NULL, len, PROT_READ, MAP_SHARED, sfd, off);
     if (in == MAP_FAILED)
         die("mmap %s", src);
@@ -107,10 +112,8 @@ static void copy_window(int sfd, const char *src, int dfd, const char *dst,
     if (out == MAP_FAILED)
         die("mmap %s", dst);
     int e = posix_madvise(in, len, POSIX_MADV_SEQUENTIAL);
-    if (e != 0) {
-        errno = e;
-        die("posix_madvise %s", src);
-    }
+    if (e != 0)
+        die_errno(e, "posix_madvise %s", src);
     memcpy(out, in, len);
     if (munmap(in, len) == -1)
         die("munmap %s", src);
@@ -125,76 +128,102 @@ static void copy_window(int sfd, const char *src, int dfd, const char *dst,
     /* END TODO 1 */
 }
 
-int main(int argc, char *argv[])
+/*
+ * open_source: open the file src names for mapping, and fill *st from the
+ * open descriptor (what will be mapped, whatever happens to the name).
+ * Returns the descriptor, open read-only, of a regular file whose size
+ * can be trusted.  On error, exits through die or die_msg, having
+ * created nothing: a failed copy leaves no DEST.
+ */
+static int open_source(const char *src, struct stat *st)
 {
-    err_setprog(argv[0]);
-    if (argc != 3)
-        die_usage("SOURCE DEST");
-    const char *src = argv[1];
-    if (atexit(remove_partial) != 0)
-        die_msg("atexit failed");
-
     /* TODO 2: open SOURCE read-only, with O_NONBLOCK so that a FIFO does
      * not block the open, and fstat it.  Refuse anything but a regular
      * file: "<prog>: <SOURCE>: not a regular file".  Files of /proc say
      * size 0 yet have contents: if a size-0 file still reads a byte,
-     * refuse it ("<prog>: <SOURCE>: size unknown, cannot map it").
-     * Nothing may be created before this step succeeds. */
+     * refuse it ("<prog>: <SOURCE>: size unknown, cannot map it"). */
     int sfd = open(src, O_RDONLY | O_NONBLOCK);
     if (sfd == -1)
         die("open %s", src);
-    struct stat sst;
-    if (fstat(sfd, &sst) == -1)
+    if (fstat(sfd, st) == -1)
         die("fstat %s", src);
-    if (!S_ISREG(sst.st_mode))
+    if (!S_ISREG(st->st_mode))
         die_msg("%s: not a regular file", src);
     char probe;
-    ssize_t got = sst.st_size == 0 ? read(sfd, &probe, 1) : 0;
+    ssize_t got = st->st_size == 0 ? read(sfd, &probe, 1) : 0;
     if (got == -1)
         die("read %s", src);
     if (got > 0)
         die_msg("%s: size unknown, cannot map it", src);
-    //> int sfd = -1;
-    //> struct stat sst;
-    //> memset(&sst, 0, sizeof sst);
+    return sfd;
+    //> (void)src;
+    //> memset(st, 0, sizeof *st);
+    //> return -1;
     /* END TODO 2 */
+}
 
-    /* TODO 3: find the path to write with dest_path(), and refuse to copy
-     * a file onto itself BEFORE opening the destination: the same file is
-     * the same st_dev and st_ino (another name, ./x, a hard link or a
+/*
+ * refuse_same_file: before anything opens the destination, exit through
+ * die_msg if dst (the path dest_path gave) names the file src names, the
+ * one sst describes.  Returns if dst does not exist or is another file.
+ */
+static void refuse_same_file(const char *src, const struct stat *sst,
+                             const char *dst)
+{
+    /* TODO 3: refuse to copy a file onto itself: the same file is the
+     * same st_dev and st_ino (another name, ./x, a hard link or a
      * symbolic link all count).  Message:
      * "<prog>: '<SOURCE>' and '<path>' are the same file". */
-    char *dst = dest_path(src, argv[2]);
     struct stat dst_st;
-    if (stat(dst, &dst_st) == 0 && dst_st.st_dev == sst.st_dev &&
-        dst_st.st_ino == sst.st_ino)
+    if (stat(dst, &dst_st) == 0 && dst_st.st_dev == sst->st_dev &&
+        dst_st.st_ino == sst->st_ino)
         die_msg("'%s' and '%s' are the same file", src, dst);
-    //> char *dst = dest_path(src, argv[2]);
-    //> struct stat dst_st;
-    //> (void)dst_st;
+    //> (void)src;
+    //> (void)sst;
+    //> (void)dst;
     /* END TODO 3 */
+}
 
+/*
+ * open_dest: open (or create) the destination dst for a shared writable
+ * mapping, with the source's permission bits.  Returns the descriptor;
+ * from the moment it returns, partial names dst, so any failure removes
+ * it.  Its old contents are still there.  On error, exits through die or
+ * die_msg.
+ */
+static int open_dest(const char *src, const struct stat *sst, const char *dst)
+{
     /* TODO 4: open the destination O_RDWR|O_CREAT (a shared writable
      * mapping needs read access too), no O_TRUNC yet; fstat it and check
      * again that it is not the source (a race) and that it is a regular
      * file.  Only then set partial (from now on a failure removes it) and
      * give it the source's permission bits (PERM_BITS) with fchmod: the
      * mode given to open is filtered through the umask. */
-    int dfd = open(dst, O_RDWR | O_CREAT, sst.st_mode & PERM_BITS);
+    int dfd = open(dst, O_RDWR | O_CREAT, sst->st_mode & PERM_BITS);
     if (dfd == -1)
         die("open %s", dst);
+    struct stat dst_st;
     if (fstat(dfd, &dst_st) == -1)
         die("fstat %s", dst);
-    if (dst_st.st_dev == sst.st_dev && dst_st.st_ino == sst.st_ino)
+    if (dst_st.st_dev == sst->st_dev && dst_st.st_ino == sst->st_ino)
         die_msg("'%s' and '%s' are the same file", src, dst);
     if (!S_ISREG(dst_st.st_mode))
         die_msg("%s: not a regular file", dst);
     partial = dst;
-    if (fchmod(dfd, sst.st_mode & PERM_BITS) == -1)
+    if (fchmod(dfd, sst->st_mode & PERM_BITS) == -1)
         die("fchmod %s", dst);
-    //> int dfd = -1;
+    return dfd;
+    //> (void)src;
+    //> (void)sst;
+    //> (void)dst;
+    //> return -1;
     /* END TODO 4 */
+}
 
+/* From here on a SIGBUS removes the partial destination and exits with a
+ * message that names both files. */
+static void catch_sigbus(const char *src, const char *dst)
+{
     snprintf(bus_msg, sizeof bus_msg,
              "%s: SIGBUS copying %s to %s: the source shrank or the disk "
              "is full\n",
@@ -205,27 +234,73 @@ int main(int argc, char *argv[])
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGBUS, &sa, NULL) == -1)
         die("sigaction SIGBUS");
+}
 
-    /* TODO 5: size the destination: ftruncate to 0 (drops its old
-     * contents: their pages would be read back in just to be
-     * overwritten), then to the source's size.  Writing through a mapping
-     * past the end of the file raises SIGBUS. */
+/*
+ * size_dest: make the destination open on dfd exactly size bytes long,
+ * none of its old bytes kept (they read as zeros).  On error, exits
+ * through die.
+ */
+static void size_dest(int dfd, const char *dst, off_t size)
+{
+    /* TODO 5: ftruncate to 0 (drops its old contents: their pages would
+     * be read back in just to be overwritten), then to the source's size.
+     * Writing through a mapping past the end of the file raises SIGBUS. */
     if (ftruncate(dfd, 0) == -1)
         die("ftruncate %s", dst);
-    if (ftruncate(dfd, sst.st_size) == -1)
+    if (ftruncate(dfd, size) == -1)
         die("ftruncate %s", dst);
+    //> (void)dfd;
+    //> (void)dst;
+    //> (void)size;
     /* END TODO 5 */
+}
 
+/*
+ * copy_file: copy size bytes from the source open on sfd to the
+ * destination open on dfd, already that long, in windows of at most
+ * WINDOW bytes: only two windows are ever mapped.  On error, exits
+ * through die.
+ */
+static void copy_file(int sfd, const char *src, int dfd, const char *dst,
+                      off_t size)
+{
     /* TODO 6: copy the file window by window with copy_window(): offsets
      * advance by WINDOW, the last window is what is left.  An empty file
      * maps nothing (mmap of length 0 fails with EINVAL). */
-    for (off_t off = 0; off < sst.st_size; off += (off_t)WINDOW) {
-        off_t left = sst.st_size - off;
+    for (off_t off = 0; off < size; off += (off_t)WINDOW) {
+        off_t left = size - off;
         size_t len = left < (off_t)WINDOW ? (size_t)left : WINDOW;
         copy_window(sfd, src, dfd, dst, off, len);
     }
     //> (void)copy_window; /* you will need it */
+    //> (void)sfd;
+    //> (void)src;
+    //> (void)dfd;
+    //> (void)dst;
+    //> (void)size;
     /* END TODO 6 */
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc != 3)
+        die_usage("SOURCE DEST");
+    const char *src = argv[1];
+    if (atexit(remove_partial) != 0)
+        die_msg("atexit failed");
+
+    /* Nothing is created until the source has passed every check, and the
+     * destination is not emptied until it is known not to be the source. */
+    struct stat sst;
+    int sfd = open_source(src, &sst);
+    char *dst = dest_path(src, argv[2]);
+    refuse_same_file(src, &sst, dst);
+    int dfd = open_dest(src, &sst, dst);
+    catch_sigbus(src, dst);
+    size_dest(dfd, dst, sst.st_size);
+    copy_file(sfd, src, dfd, dst, sst.st_size);
 
     /* close reports write-back errors on some file systems (NFS). */
     if (close(sfd) == -1)
