@@ -181,7 +181,7 @@ START_TEST(exec_more_fails)
     struct h_proc *p = h_run(&o, "mymore", NULL);
     h_expect_exit(p, 127);
     h_expect_stderr_has(p, "mymore: exec more:", NULL);
-    expect_err_line(p, "mymore: exec more: No such file or directory");
+    expect_err_line(p, "mymore: exec more: ENOENT: No such file or directory");
     /* ls wrote into the pipe, which nobody read: nothing on stdout. */
     h_expect_stdout_empty(p);
 }
@@ -194,7 +194,7 @@ START_TEST(exec_ls_fails)
     struct h_proc *p = h_run(&o, "mymore", NULL);
     h_expect_exit(p, 127);
     h_expect_stderr_has(p, "mymore: exec ls:", NULL);
-    expect_err_line(p, "mymore: exec ls: No such file or directory");
+    expect_err_line(p, "mymore: exec ls: ENOENT: No such file or directory");
     h_expect_stdout_empty(p);
 }
 END_TEST

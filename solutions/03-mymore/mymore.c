@@ -70,6 +70,77 @@ static _Noreturn void exec_failed(const char *prog)
     /* END TODO 1 */
 }
 
+/*
+ * The ls child: its stdout becomes the pipe's write end, then it runs
+ * "ls -l [dir]" (dir may be NULL).  It never returns: exec replaces it,
+ * or exec_failed() ends it; a failed dup2() or close(): die_child().
+ */
+static _Noreturn void run_ls(const int fd[2], const char *dir)
+{
+    /* TODO 3: make the pipe's write end stdout with dup2(), close both
+     * original pipe ends (die_child() on failure), then execlp "ls" with
+     * the arguments "-l" and, if given, dir.  The argument list ends with
+     * (char *)NULL.  If execlp returns, call exec_failed("ls"). */
+    if (dup2(fd[1], STDOUT_FILENO) == -1)
+        die_child("ls child: dup2");
+    if (close(fd[0]) == -1 || close(fd[1]) == -1)
+        die_child("ls child: close pipe");
+    if (dir != NULL)
+        execlp("ls", "ls", "-l", dir, (char *)NULL);
+    else
+        execlp("ls", "ls", "-l", (char *)NULL);
+    exec_failed("ls");
+    //> (void)fd;
+    //> (void)dir;
+    //> (void)exec_failed;   /* you will need it */
+    //> _exit(EXIT_SUCCESS); /* replace this */
+    /* END TODO 3 */
+}
+
+/*
+ * The more child: its stdin becomes the pipe's read end, then it runs
+ * "more".  It never returns, as run_ls().
+ */
+static _Noreturn void run_more(const int fd[2])
+{
+    /* TODO 4: make the pipe's read end stdin, close both original ends
+     * (the write end above all: while any process holds a write end, more
+     * never sees end-of-file), then execlp "more" with no arguments, or
+     * exec_failed("more"). */
+    if (dup2(fd[0], STDIN_FILENO) == -1)
+        die_child("more child: dup2");
+    if (close(fd[0]) == -1 || close(fd[1]) == -1)
+        die_child("more child: close pipe");
+    execlp("more", "more", (char *)NULL);
+    exec_failed("more");
+    //> (void)fd;
+    //> _exit(EXIT_SUCCESS); /* replace this */
+    /* END TODO 4 */
+}
+
+/*
+ * The parent, once both children run: it drops its pipe ends, reaps both
+ * children and returns the pipeline's status (more's if it is not 0, else
+ * ls's).  A failed close() or waitpid(): die().
+ */
+static int finish(const int fd[2], pid_t ls_pid, pid_t more_pid)
+{
+    /* TODO 5: close both pipe ends (the parent's write end would keep
+     * more waiting forever), reap both children with reap(), and return
+     * more's status if it is not 0, else ls's. */
+    if (close(fd[0]) == -1 || close(fd[1]) == -1)
+        die("close pipe");
+    int ls_status = reap(ls_pid, "ls");
+    int more_status = reap(more_pid, "more");
+    return more_status != 0 ? more_status : ls_status;
+    //> (void)fd;
+    //> (void)ls_pid;
+    //> (void)more_pid;
+    //> (void)reap; /* you will need it */
+    //> return EXIT_SUCCESS;
+    /* END TODO 5 */
+}
+
 int main(int argc, char *argv[])
 {
     err_setprog(argv[0]);
@@ -89,57 +160,19 @@ int main(int argc, char *argv[])
     if (fflush(stdout) == EOF)
         die("fflush stdout");
 
+    /* Both children start before the parent waits for either: ls blocks
+     * once the pipe is full, until more reads. */
     pid_t ls_pid = fork();
     if (ls_pid == -1)
         die("fork ls");
-    if (ls_pid == 0) {
-        /* TODO 3: the ls child: make the pipe's write end its stdout with
-         * dup2(), close both original pipe ends (die_child() on failure),
-         * then execlp "ls" with the arguments "-l" and, if given, dir.  The
-         * argument list ends with (char *)NULL.  If execlp returns, call
-         * exec_failed("ls"). */
-        if (dup2(fd[1], STDOUT_FILENO) == -1)
-            die_child("ls child: dup2");
-        if (close(fd[0]) == -1 || close(fd[1]) == -1)
-            die_child("ls child: close pipe");
-        if (dir != NULL)
-            execlp("ls", "ls", "-l", dir, (char *)NULL);
-        else
-            execlp("ls", "ls", "-l", (char *)NULL);
-        exec_failed("ls");
-        //> (void)dir;
-        //> (void)exec_failed;   /* you will need it */
-        //> _exit(EXIT_SUCCESS); /* replace this */
-        /* END TODO 3 */
-    }
+    if (ls_pid == 0)
+        run_ls(fd, dir);
 
     pid_t more_pid = fork();
     if (more_pid == -1)
         die("fork more");
-    if (more_pid == 0) {
-        /* TODO 4: the more child: make the pipe's read end its stdin, close
-         * both original ends (the write end above all: while any process
-         * holds a write end, more never sees end-of-file), then execlp
-         * "more" with no arguments, or exec_failed("more"). */
-        if (dup2(fd[0], STDIN_FILENO) == -1)
-            die_child("more child: dup2");
-        if (close(fd[0]) == -1 || close(fd[1]) == -1)
-            die_child("more child: close pipe");
-        execlp("more", "more", (char *)NULL);
-        exec_failed("more");
-        //> _exit(EXIT_SUCCESS); /* replace this */
-        /* END TODO 4 */
-    }
+    if (more_pid == 0)
+        run_more(fd);
 
-    /* TODO 5: the parent: close both pipe ends (its write end would keep
-     * more waiting forever), reap both children with reap(), and exit with
-     * more's status if it is not 0, else with ls's. */
-    if (close(fd[0]) == -1 || close(fd[1]) == -1)
-        die("close pipe");
-    int ls_status = reap(ls_pid, "ls");
-    int more_status = reap(more_pid, "more");
-    return more_status != 0 ? more_status : ls_status;
-    //> (void)reap; /* you will need it */
-    //> return EXIT_SUCCESS;
-    /* END TODO 5 */
+    return finish(fd, ls_pid, more_pid);
 }
