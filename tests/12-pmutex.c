@@ -82,9 +82,9 @@ static void expect_run(long n, long r, long q, long k)
     snprintf(sk, sizeof sk, "%ld", k);
     struct h_opts o = {.timeout = 2 * H_TIMEOUT};
     struct h_proc *p =
-        k != 0 ? h_run(&o, "pmutex", "-p", sn, "-r", sr, "-q", sq, "-k", sk,
-                       NULL)
-               : h_run(&o, "pmutex", "-p", sn, "-r", sr, "-q", sq, NULL);
+        k != 0
+            ? h_run(&o, "pmutex", "-p", sn, "-r", sr, "-q", sq, "-k", sk, NULL)
+            : h_run(&o, "pmutex", "-p", sn, "-r", sr, "-q", sq, NULL);
     h_expect_reaped(p);
     h_expect_exit(p, 0);
     int rec = recovered_lines(p->out);
@@ -216,8 +216,7 @@ static const struct h_test tests[] = {
      "no pthread_mutex_consistent, or no roll-back"},
     {&one_process, 1, "one process: totals right, worker reaped",
      "the parent reads the totals before reaping"},
-    {&usage, 1, "bad arguments: usage line, status 2",
-     "no argument check"},
+    {&usage, 1, "bad arguments: usage line, status 2", "no argument check"},
 };
 
 H_LAB("12-pmutex", "pmutex.h pmutex.c", "pmutex", tests)

@@ -36,8 +36,9 @@
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS: in POSIX only since 2024 */
 
-#include "err.h"
 #include "pmutex.h"
+#include "err.h"
+#include "util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -57,22 +58,39 @@
 
 static struct pm_shared *sh;
 
-/* A number from lo to hi for option opt, or a usage error. */
-static long parse_num(int opt, const char *arg, long lo, long hi)
+/* A run, as the command line asks for it. */
+struct run {
+    long procs, rounds; /* -p N, -r R */
+    long size;          /* -q SIZE */
+    long victim;        /* -k K: the worker (1 to N) that dies; 0: none */
+    long dies_at;       /* the round it dies in; rounds: never */
+};
+
+/* What the parent reads from the region once the workers are gone. */
+struct totals {
+    unsigned long counter, check; /* the counter's two halves */
+    int busy;                     /* the journal: an update cut short */
+    unsigned long recoveries;
+    unsigned long passed;        /* the queue: items taken out */
+    unsigned long long checksum; /* and the sum of their values */
+    unsigned left;               /* items still in it */
+};
+
+/* A pthread_* call's result e (the calls return an error number and leave
+ * errno alone): 0 goes on; anything else ends this process as die_child()
+ * does (no stdio flush, _exit), with e's name and text.  For the calls a
+ * worker makes; the parent's set-up uses die_errno(). */
+static void pt_check(int e, const char *call)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || n < lo || n > hi) {
-        warn_msg("bad -%c '%s': want a number from %ld to %ld", opt, arg, lo,
-                 hi);
-        die_usage(USAGE);
+    if (e != 0) {
+        warn_errno(e, "%s", call);
+        _exit(EXIT_FAIL);
     }
-    return n;
 }
 
-/* The region, with its mutex and condition variables ready for use by
- * every process forked after this. */
+/* Map the region into sh, its mutex and condition variables ready for use
+ * by every process forked after this, its queue size slots long.  Dies
+ * on an error (we are the parent, before any fork). */
 static void setup_shared(unsigned size)
 {
     /* TODO 1: map sizeof *sh bytes, PROT_READ | PROT_WRITE, MAP_SHARED |
@@ -82,7 +100,7 @@ static void setup_shared(unsigned size)
      * condition variables with one that is PTHREAD_PROCESS_SHARED and uses
      * CLOCK_MONOTONIC.  Destroy the attribute objects afterwards.  The
      * pthread_* calls return an error number instead of setting errno:
-     * put it in errno before die().  Set sh->size; every other field
+     * give it to die_errno(e, ...).  Set sh->size; every other field
      * starts at 0 (a new anonymous mapping is all zero). */
     void *p = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -95,20 +113,17 @@ static void setup_shared(unsigned size)
     if ((e = pthread_mutexattr_init(&ma)) != 0 ||
         (e = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED)) != 0 ||
         (e = pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST)) != 0 ||
-        (e = pthread_mutex_init(&sh->lock, &ma)) != 0) {
-        errno = e;
-        die("the mutex's attributes or pthread_mutex_init");
-    }
+        (e = pthread_mutex_init(&sh->lock, &ma)) != 0)
+        die_errno(e, "the mutex's attributes or pthread_mutex_init");
     pthread_mutexattr_destroy(&ma);
     if ((e = pthread_condattr_init(&ca)) != 0 ||
         (e = pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED)) != 0 ||
         (e = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) != 0 ||
         (e = pthread_cond_init(&sh->not_full, &ca)) != 0 ||
         (e = pthread_cond_init(&sh->not_empty, &ca)) != 0 ||
-        (e = pthread_cond_init(&sh->gate, &ca)) != 0) {
-        errno = e;
-        die("the condition variables' attributes or pthread_cond_init");
-    }
+        (e = pthread_cond_init(&sh->gate, &ca)) != 0)
+        die_errno(e,
+                  "the condition variables' attributes or pthread_cond_init");
     pthread_condattr_destroy(&ca);
     sh->size = size;
     //> (void)size;
@@ -116,15 +131,17 @@ static void setup_shared(unsigned size)
     /* END TODO 1 */
 }
 
-/* We own the lock and its last holder died: repair what it left. */
+/* lock() or wait_on() got EOWNERDEAD: we own the lock and its last holder
+ * died.  Undo what the journal says it left half done, count the
+ * recovery, and make the mutex usable again.  An error ends the process. */
 static void repair(void)
 {
     /* TODO 3: if the journal says an update was under way (busy), roll it
      * back: counter and check both back to before, busy to 0, and print
      * "pmutex: recovered: a worker died holding the lock; its update was
      * rolled back (counter C)" (flushed).  Count the recovery.  Then
-     * pthread_mutex_consistent(): without it, unlocking makes the mutex
-     * unusable for good. */
+     * pthread_mutex_consistent(), through pt_check(): without it,
+     * unlocking makes the mutex unusable for good. */
     if (sh->busy) {
         sh->counter = sh->before;
         sh->check = sh->before;
@@ -135,11 +152,7 @@ static void repair(void)
         fflush(stdout);
     }
     sh->recoveries++;
-    int e = pthread_mutex_consistent(&sh->lock);
-    if (e != 0) {
-        errno = e;
-        die_child("pthread_mutex_consistent");
-    }
+    pt_check(pthread_mutex_consistent(&sh->lock), "pthread_mutex_consistent");
     //> die_child("repair: not written yet (TODO 3)");
     /* END TODO 3 */
 }
@@ -153,7 +166,9 @@ static struct timespec deadline_on(clockid_t c)
     return t;
 }
 
-/* Lock, waiting at most PM_WAIT_SECS; repair after a dead holder. */
+/* Lock, waiting at most PM_WAIT_SECS: returns holding the lock, repaired
+ * if its last holder died.  A lock that stays taken, or an error, ends the
+ * process (die_child, pt_check). */
 static void lock(void)
 {
     /* TODO 2: pthread_mutex_timedlock() with deadline_on(CLOCK_REALTIME)
@@ -161,7 +176,7 @@ static void lock(void)
      * ETIMEDOUT: die_child() that the lock stayed taken for PM_WAIT_SECS
      * (its holder died and the mutex is not robust?).  Anything else
      * (ENOTRECOVERABLE: someone unlocked without making it consistent):
-     * die_child(). */
+     * pt_check(). */
     struct timespec until = deadline_on(CLOCK_REALTIME);
     int e = pthread_mutex_timedlock(&sh->lock, &until);
     if (e == EOWNERDEAD)
@@ -170,24 +185,13 @@ static void lock(void)
         die_child("the lock stayed taken for %d s: did its holder die, "
                   "with a mutex that is not robust?",
                   PM_WAIT_SECS);
-    else if (e != 0) {
-        errno = e;
-        die_child("pthread_mutex_timedlock");
-    }
+    else
+        pt_check(e, "pthread_mutex_timedlock");
     //> die_child("lock: not written yet (TODO 2)");
     /* END TODO 2 */
 }
 
-/* A pthread_* call's result: the functions return an error number and
- * leave errno alone, so put it there for the message. */
-static void pt_check(int e, const char *call)
-{
-    if (e != 0) {
-        errno = e;
-        die_child("%s", call);
-    }
-}
-
+/* Unlock; an error ends the process. */
 static void unlock(void)
 {
     pt_check(pthread_mutex_unlock(&sh->lock), "pthread_mutex_unlock");
@@ -209,10 +213,8 @@ static void wait_on(pthread_cond_t *cond, const char *what)
         die_child("waited %d s for %s in vain: a lost wake-up, or a dead "
                   "peer?",
                   PM_WAIT_SECS, what);
-    else if (e != 0) {
-        errno = e;
-        die_child("pthread_cond_timedwait");
-    }
+    else
+        pt_check(e, "pthread_cond_timedwait");
 }
 
 /* Put value into the queue, waiting while it is full. */
@@ -265,8 +267,7 @@ static void start_gate(long n)
      * wait_on(gate) while fewer than n have arrived. */
     sh->arrived++;
     if (sh->arrived == (unsigned)n)
-        pt_check(pthread_cond_broadcast(&sh->gate),
-                 "pthread_cond_broadcast");
+        pt_check(pthread_cond_broadcast(&sh->gate), "pthread_cond_broadcast");
     while (sh->arrived < (unsigned)n)
         wait_on(&sh->gate, "the other workers at the start gate");
     //> (void)n;
@@ -321,122 +322,176 @@ static unsigned long long values(long w, long from, long rounds)
     return s;
 }
 
-int main(int argc, char *argv[])
+/* Read the command line into *run; a usage error (status 2, nothing on
+ * stdout) for anything out of bounds, and for -k without a survivor. */
+static void parse_args(int argc, char *argv[], struct run *run)
 {
-    err_setprog(argv[0]);
-    long procs = 0, rounds = 0, size = PM_QDEFAULT, victim = 0;
+    *run = (struct run){.size = PM_QDEFAULT};
     int opt;
     while ((opt = getopt(argc, argv, "p:r:q:k:")) != -1) {
         switch (opt) {
-        case 'p': procs = parse_num(opt, optarg, 1, PM_MAX_PROCS); break;
-        case 'r': rounds = parse_num(opt, optarg, 1, PM_MAX_ROUNDS); break;
-        case 'q': size = parse_num(opt, optarg, 1, PM_QMAX); break;
-        case 'k': victim = parse_num(opt, optarg, 1, PM_MAX_PROCS); break;
-        default: die_usage(USAGE);
+        case 'p':
+            run->procs = arg_long("-p", optarg, 1, PM_MAX_PROCS, USAGE);
+            break;
+        case 'r':
+            run->rounds = arg_long("-r", optarg, 1, PM_MAX_ROUNDS, USAGE);
+            break;
+        case 'q':
+            run->size = arg_long("-q", optarg, 1, PM_QMAX, USAGE);
+            break;
+        case 'k':
+            run->victim = arg_long("-k", optarg, 1, PM_MAX_PROCS, USAGE);
+            break;
+        default:
+            die_usage(USAGE);
         }
     }
-    if (optind != argc || procs == 0 || rounds == 0)
+    if (optind != argc || run->procs == 0 || run->rounds == 0)
         die_usage(USAGE);
-    if (victim > procs || (victim != 0 && procs < 2)) {
+    if (run->victim > run->procs || (run->victim != 0 && run->procs < 2)) {
         warn_msg("-k %ld: want a worker from 1 to N, and N at least 2 (one "
-                 "must be left to recover)", victim);
+                 "must be left to recover)",
+                 run->victim);
         die_usage(USAGE);
     }
+    run->dies_at = run->victim != 0 ? run->rounds / 2 : run->rounds;
+}
 
-    setup_shared((unsigned)size);
-    printf("%s: %ld process%s x %ld round%s, queue of %ld\n", err_prog(),
-           procs, procs == 1 ? "" : "es", rounds, rounds == 1 ? "" : "s",
-           size);
-    if (fflush(stdout) == EOF) /* or the children print it again */
-        die("write stdout");
-
-    long dies_at = victim != 0 ? rounds / 2 : rounds;
-    pid_t pid[PM_MAX_PROCS];
+/* Fork the run's workers, their pids into pid[]; returns how many were
+ * started (fewer than N when a fork failed: it says so). */
+static long start_workers(const struct run *run, pid_t pid[])
+{
     long started = 0;
-    for (; started < procs; started++) {
+    for (; started < run->procs; started++) {
         pid[started] = fork();
         if (pid[started] == -1) {
             warn_sys("fork (worker %ld)", started + 1);
             break;
         }
         if (pid[started] == 0)
-            worker(started, procs, rounds,
-                   started + 1 == victim ? dies_at : rounds);
+            worker(started, run->procs, run->rounds,
+                   started + 1 == run->victim ? run->dies_at : run->rounds);
     }
+    return started;
+}
 
-    /* Reap every worker; only worker `victim` may die, and by SIGKILL. */
-    bool failed = started < procs;
-    for (long i = 0; i < started; i++) {
+/* Reap the n workers started; only worker `victim` may die, and by
+ * SIGKILL.  Returns whether every one of them finished as it should. */
+static bool reap_workers(const struct run *run, const pid_t pid[], long n)
+{
+    bool ok = true;
+    for (long i = 0; i < n; i++) {
         int st;
         while (waitpid(pid[i], &st, 0) == -1)
             if (errno != EINTR)
                 die("waitpid worker %ld", i + 1);
-        if (i + 1 == victim && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+        if (i + 1 == run->victim && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
             continue;
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             warn_msg("worker %ld (pid %ld) failed", i + 1, (long)pid[i]);
-            failed = true;
+            ok = false;
         }
     }
-    if (failed)
-        die_msg("not every worker finished: no totals");
+    return ok;
+}
 
-    /* The workers are gone, but the lock may not be free: a worker killed
-     * holding it, after every other had finished, leaves the repair to
-     * us.  So we read the totals under the lock, in two critical sections
-     * like any other process: the second also shows that the mutex still
-     * works after a repair (without pthread_mutex_consistent it would
-     * not). */
+/*
+ * The workers are gone, but the lock may not be free: a worker killed
+ * holding it, after every other had finished, leaves the repair to us.
+ * So we read the totals under the lock, in two critical sections like any
+ * other process: the second also shows that the mutex still works after a
+ * repair (without pthread_mutex_consistent it would not).
+ */
+static void read_totals(struct totals *t)
+{
     lock();
-    unsigned long counter = sh->counter, check = sh->check;
-    int busy = sh->busy;
-    unsigned long recoveries = sh->recoveries;
+    t->counter = sh->counter;
+    t->check = sh->check;
+    t->busy = sh->busy;
+    t->recoveries = sh->recoveries;
     unlock();
     lock();
-    unsigned long passed = sh->passed;
-    unsigned long long checksum = sh->checksum;
-    unsigned left = sh->count;
+    t->passed = sh->passed;
+    t->checksum = sh->checksum;
+    t->left = sh->count;
     unlock();
+}
 
-    unsigned long want = (unsigned long)(procs * rounds);
-    unsigned long long sum = values(0, 0, procs * rounds); /* 1 + ... */
-    if (victim != 0) {
-        want -= (unsigned long)(rounds - dies_at);
-        sum -= values(victim - 1, dies_at, rounds);
+/* Print the totals against what the run should give, and say on stderr
+ * what is wrong, if anything.  Returns whether every total is right. */
+static bool check_totals(const struct run *run, const struct totals *t)
+{
+    long all = run->procs * run->rounds;
+    unsigned long want = (unsigned long)all;
+    unsigned long long sum = values(0, 0, all); /* 1 + ... + N * R */
+    if (run->victim != 0) {
+        want -= (unsigned long)(run->rounds - run->dies_at);
+        sum -= values(run->victim - 1, run->dies_at, run->rounds);
     }
-    printf("%s: counter %lu (expected %lu)\n", err_prog(), counter, want);
+    printf("%s: counter %lu (expected %lu)\n", err_prog(), t->counter, want);
     printf("%s: queue passed %lu item%s, checksum %llu (expected %llu)\n",
-           err_prog(), passed, passed == 1 ? "" : "s", checksum, sum);
+           err_prog(), t->passed, t->passed == 1 ? "" : "s", t->checksum, sum);
     bool right = true;
-    if (counter != check || busy) {
+    if (t->counter != t->check || t->busy) {
         warn_msg("the counter's two halves differ (%lu and %lu): an update "
                  "was cut short and never repaired",
-                 counter, check);
+                 t->counter, t->check);
         right = false;
     }
-    if (counter != want) {
-        warn_msg("counter %lu, expected %lu: updates were lost", counter,
+    if (t->counter != want) {
+        warn_msg("counter %lu, expected %lu: updates were lost", t->counter,
                  want);
         right = false;
     }
-    if (passed != want || checksum != sum || left != 0) {
+    if (t->passed != want || t->checksum != sum || t->left != 0) {
         warn_msg("the queue lost, doubled or kept items (%lu passed, %u "
                  "left, checksum %llu, expected %lu and %llu)",
-                 passed, left, checksum, want, sum);
+                 t->passed, t->left, t->checksum, want, sum);
         right = false;
     }
-    if (recoveries != (victim != 0 ? 1u : 0u)) {
+    if (t->recoveries != (run->victim != 0 ? 1u : 0u)) {
         warn_msg("%lu recoveries from a dead holder; expected %d",
-                 recoveries, victim != 0);
+                 t->recoveries, run->victim != 0);
         right = false;
     }
-    if (fflush(stdout) == EOF)
-        die("write stdout");
+    return right;
+}
+
+/* Undo setup_shared(), once no other process uses the region. */
+static void destroy_shared(void)
+{
     pthread_cond_destroy(&sh->not_full);
     pthread_cond_destroy(&sh->not_empty);
     pthread_cond_destroy(&sh->gate);
     pthread_mutex_destroy(&sh->lock);
     if (munmap(sh, sizeof *sh) == -1)
         die("munmap");
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    struct run run;
+    parse_args(argc, argv, &run);
+
+    setup_shared((unsigned)run.size);
+    printf("%s: %ld process%s x %ld round%s, queue of %ld\n", err_prog(),
+           run.procs, run.procs == 1 ? "" : "es", run.rounds,
+           run.rounds == 1 ? "" : "s", run.size);
+    if (fflush(stdout) == EOF) /* or the children print it again */
+        die("write stdout");
+
+    pid_t pid[PM_MAX_PROCS];
+    long started = start_workers(&run, pid);
+    bool finished = reap_workers(&run, pid, started);
+    if (!finished || started < run.procs)
+        die_msg("not every worker finished: no totals");
+
+    struct totals t;
+    read_totals(&t);
+    bool right = check_totals(&run, &t);
+    if (fflush(stdout) == EOF)
+        die("write stdout");
+    destroy_shared();
     return right ? EXIT_SUCCESS : EXIT_FAIL;
 }

@@ -2,8 +2,8 @@
  * pmutex.h - what the worker processes of pmutex share: one anonymous
  * shared mapping made before fork(), holding a process-shared, robust
  * pthread mutex, three process-shared condition variables, a start gate,
- * a counter and a bounded queue.  No name, size or message format below is repeated in
- * pmutex.c.
+ * a counter and a bounded queue.  No name, size or message format below is
+ * repeated in pmutex.c.
  *
  * The rules:
  *   - every field below `lock` is read and written only with `lock` held;
@@ -64,16 +64,16 @@ struct pm_shared {
     pthread_mutex_t lock;
     pthread_cond_t not_full, not_empty, gate;
 
-    unsigned arrived;             /* workers at the start gate so far */
+    unsigned arrived; /* workers at the start gate so far */
 
     unsigned long counter, check; /* equal whenever the lock is free */
     int busy;                     /* journal: an update is under way */
     unsigned long before;         /* journal: counter before it */
     unsigned long recoveries;     /* EOWNERDEAD repairs made */
 
-    unsigned size, head, tail, count;  /* the ring */
-    unsigned long passed;              /* items taken out, in all */
-    unsigned long long checksum;       /* the sum of their values */
+    unsigned size, head, tail, count; /* the ring */
+    unsigned long passed;             /* items taken out, in all */
+    unsigned long long checksum;      /* the sum of their values */
     unsigned long item[PM_QMAX];
 };
 
