@@ -73,8 +73,8 @@ endif
 ifeq ($(EDITION),instructor)
 	@echo "make batch SUBMISSIONS=DIR [JOBS=N]   grade a class: one folder or tarball"
 	@echo "                      per student; writes build/batch/gradebook.csv and reports"
-	@echo "make skeletons        remake labs/ from solutions/ (the solution is a lab's one"
-	@echo "                      source: mk/skeleton.awk keeps its TODO placeholders)"
+	@echo "make skeletons        remake labs/ from the reference solutions (a solution is"
+	@echo "                      its lab's one source: mk/skeleton.awk keeps the TODOs' placeholders)"
 	@echo "make gradescope       build/gradescope.zip, a Gradescope autograder"
 	@echo "make dist-student     build/ipckit-student.tar.gz: the student edition, without"
 	@echo "                      solutions, hidden tests, variants or the self-test"
@@ -127,17 +127,20 @@ test: deps
 	@if [ -x tests/kit/selftest.sh ]; then tests/kit/selftest.sh; else \
 	    echo "The kit's self-test is not part of this copy of the kit: use make grade."; fi
 
-# labs/ is made from solutions/: the solution is a lab's one source, and
-# mk/skeleton.awk cuts each TODO region down to the skeleton's placeholder
-# (its "//>" lines).  A skeleton file is remade when its solution is newer
-# (by hand: make skeletons); make test checks labs/ is what they give.
-SKEL_OUT := $(patsubst solutions/%,labs/%,$(wildcard \
-              solutions/[0-9][0-9]-*/*.[ch] solutions/[0-9][0-9]-*/Makefile))
-skeletons: $(SKEL_OUT)
-labs: $(SKEL_OUT)
-$(SKEL_OUT): labs/%: solutions/% mk/skeleton.awk
-	@mkdir -p $(@D)
-	@awk -f mk/skeleton.awk $< >$@.new && mv $@.new $@ && echo "made $@ from $<"
+# labs/ is made from the reference solutions: a solution is its lab's one
+# source, and mk/skeleton.awk cuts each TODO region down to the skeleton's
+# placeholder (its "//>" lines).  make skeletons remakes every skeleton
+# file (one that comes out the same is left as it was); plain make never
+# does (a skeleton being tried out by hand is not overwritten), and make
+# test fails while labs/ is not what the solutions give.
+SOL := solutions
+skeletons:
+	@for f in $(wildcard $(SOL)/[0-9][0-9]-*/*.[ch] $(SOL)/[0-9][0-9]-*/Makefile); do \
+	    o=labs/$${f#$(SOL)/}; mkdir -p "$${o%/*}"; \
+	    awk -f mk/skeleton.awk "$$f" >"$$o.new" || { rm -f "$$o.new"; exit 1; }; \
+	    if cmp -s "$$o.new" "$$o"; then rm "$$o.new"; \
+	    else mv "$$o.new" "$$o"; echo "made $$o from $$f"; fi; \
+	done
 
 batch: deps
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make batch SUBMISSIONS=DIR [JOBS=N]"; exit 2; }

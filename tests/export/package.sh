@@ -37,25 +37,31 @@ list_files() {
     done
 }
 
+# given DIR: the given headers, as the kit hands them out, into
+# DIR/tests/given/NN-topic/: without solutions/, the grader builds these
+# (tests/grade.sh), whatever the student's copy has become; and the blank
+# answers.md, to tell an answered one from an untouched one.
+given() {
+    local d h
+    for d in labs/[0-9][0-9]-*; do
+        for h in "$d"/*.h "$d"/answers.md; do
+            [ -f "$h" ] || continue
+            mkdir -p "$1/tests/given/${d#labs/}"
+            cp "$h" "$1/tests/given/${d#labs/}/"
+        done
+    done
+}
+
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 case $what in
 student)
     mkdir -p "$stage/ipc-kit"
     list_files |
-        grep -v -E '^tests/(hidden|export|adversarial|bench)/|^tests/(batch\.sh|README\.md)$|^handouts/screenshot\.sh$|^README\.md$' |
+        grep -v -E '^tests/(hidden|export|adversarial|bench)/|^tests/(batch\.sh|README\.md)$|^handouts/screenshot\.sh$|^(README|ARCHITECTURE)\.md$|^docs/' |
         sort -u | tar -cf - -T - | tar -xf - -C "$stage/ipc-kit"
     cp tests/export/README.student.md "$stage/ipc-kit/README.md"
-    # The given headers, as the kit hands them out: the grader builds these
-    # (tests/grade.sh), whatever the student's labs/ copy has become; and
-    # the blank answers.md, to tell an answered one from an untouched one.
-    for d in labs/[0-9][0-9]-*; do
-        for h in "$d"/*.h "$d"/answers.md; do
-            [ -f "$h" ] || continue
-            mkdir -p "$stage/ipc-kit/tests/given/${d#labs/}"
-            cp "$h" "$stage/ipc-kit/tests/given/${d#labs/}/"
-        done
-    done
+    given "$stage/ipc-kit"
     printf '%s\n' "# Written by tests/export/package.sh: this copy is the student edition." \
         "EDITION := student" >"$stage/ipc-kit/mk/edition.mk"
     mkdir -p "$(dirname "$out")"
@@ -63,6 +69,8 @@ student)
     ;;
 gradescope)
     list_files | sort -u | tar -cf - -T - | tar -xf - -C "$stage"
+    # A student uploads the files they edited: the headers come from here.
+    given "$stage"
     cp tests/export/setup.sh tests/export/run_autograder "$stage/"
     mkdir -p "$(dirname "$out")"
     rm -f "$out"

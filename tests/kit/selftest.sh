@@ -179,7 +179,9 @@ ag="$kit/$b/ag"
 rm -rf "$ag" && mkdir -p "$ag/source" "$ag/submission"
 if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
     (cd "$ag/source" && unzip -q "$kit/$b/gradescope.zip" && cp run_autograder ..); then
-    for l in "${labs[@]}"; do cp solutions/"$l"/*.[ch] "$ag/submission/"; done
+    # Only the .c files: a student uploads what they edited, and the
+    # headers are the kit's (the zip must bring them).
+    for l in "${labs[@]}"; do cp solutions/"$l"/*.c "$ag/submission/"; done
     (cd "$ag/source" && make -s tests >"$ag/setup.log" 2>&1)
     AUTOGRADER_ROOT="$ag" "$ag/run_autograder" >"$ag/run.log" 2>&1
     if [ -s "$ag/results/results.json" ]; then
@@ -187,7 +189,7 @@ if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
         want=$(for l in "${labs[@]}"; do "build/tests/$l" --list; done | awk -F'\t' '{m += $2} END {print m}')
         hid=$(grep -c '"visibility": "after_published"' "$ag/results/results.json")
         if [ "$got" = "$want" ] && [ "$hid" -gt 0 ]; then
-            ok "Gradescope autograder: solutions uploaded flat score $got/$want ($hid hidden tests)"
+            ok "Gradescope autograder: the solutions' .c files uploaded flat (headers from the zip) score $got/$want ($hid hidden tests)"
         else
             bad "Gradescope autograder: score $got, want $want, hidden tests $hid"
             # Which test lost points, and what it said, first: a flake
