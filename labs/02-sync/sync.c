@@ -86,6 +86,31 @@ static _Noreturn void child(int nloops)
     exit(EXIT_SUCCESS);
 }
 
+/* The parent's side: print, hand the turn to the child, wait for it. */
+static void parent(int nloops)
+{
+    /* TODO 3: for each round 1..nloops: print "parent: <round>" with say()
+     * (on failure die()), then TELL_CHILD(), then WAIT_CHILD(). */
+    (void)nloops;
+    (void)say;
+    /* END TODO 3 */
+}
+
+/*
+ * Wait for the child pid to end; returns its exit status.  A failed
+ * waitpid(), or a child killed by a signal: die() or die_msg().
+ */
+static int reap(pid_t pid)
+{
+    /* TODO 4: reap the child with waitpid() (retry on EINTR; any other
+     * error: die()).  A child killed by a signal: die_msg() saying which.
+     * Keep its exit status in status. */
+    (void)pid;
+    int status = 0;
+    /* END TODO 4 */
+    return WEXITSTATUS(status);
+}
+
 int main(int argc, char *argv[])
 {
     err_setprog(argv[0]);
@@ -102,17 +127,6 @@ int main(int argc, char *argv[])
         die("fork");
     if (pid == 0)
         child(nloops);
-
-    /* TODO 3: for each round 1..nloops: print "parent: <round>" with say()
-     * (on failure die()), then TELL_CHILD(), then WAIT_CHILD(). */
-    (void)say;
-    /* END TODO 3 */
-
-    /* TODO 4: reap the child with waitpid() (retry on EINTR; any other
-     * error: die()).  A child killed by a signal: die_msg() saying which.
-     * Keep its exit status in status. */
-    int status = 0;
-    /* END TODO 4 */
-
-    return WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    parent(nloops);
+    return reap(pid) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
