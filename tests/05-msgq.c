@@ -106,11 +106,9 @@ static void pause_server(struct h_proc *s)
     h_kill(s, SIGSTOP);
     siginfo_t si;
     memset(&si, 0, sizeof si);
-    while (waitid(P_PID, (id_t)s->pid, &si,
-                  WSTOPPED | WEXITED | WNOWAIT) == -1)
+    while (waitid(P_PID, (id_t)s->pid, &si, WSTOPPED | WEXITED | WNOWAIT) == -1)
         if (errno != EINTR)
-            h_fail("harness: waitid %ld: %s", (long)s->pid,
-                   strerror(errno));
+            h_fail("harness: waitid %ld: %s", (long)s->pid, strerror(errno));
     if (si.si_code != CLD_STOPPED) {
         h_wait(s, 0);
         h_fail("msgq1 ended while the test held it stopped\n"
@@ -172,8 +170,7 @@ static int make_queue(void)
 
 static void remove_queue(int qid)
 {
-    if (msgctl(qid, IPC_RMID, NULL) == -1 && errno != EINVAL &&
-        errno != EIDRM)
+    if (msgctl(qid, IPC_RMID, NULL) == -1 && errno != EINVAL && errno != EIDRM)
         h_fail("harness: msgctl IPC_RMID: %s", strerror(errno));
 }
 
@@ -240,11 +237,11 @@ static void receive_request(int qid, struct h_proc *c, struct request *req)
 static const char *reply_line(pid_t pid, int prio, const char *text)
 {
     static char buf[256];
-    int n = snprintf(buf, sizeof buf, "reply for %ld (priority %d): ",
-                     (long)pid, prio);
+    int n = snprintf(buf, sizeof buf,
+                     "reply for %ld (priority %d): ", (long)pid, prio);
     for (size_t i = 0; text[i] != '\0' && (size_t)n < sizeof buf - 2; i++)
-        buf[n++] = (char)(text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32
-                                                           : text[i]);
+        buf[n++] =
+            (char)(text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32 : text[i]);
     buf[n++] = '\n';
     buf[n] = '\0';
     return buf;
@@ -254,8 +251,7 @@ static const char *reply_line(pid_t pid, int prio, const char *text)
 static int served_lines(const struct h_proc *s)
 {
     int n = 0;
-    for (const char *p = s->out; (p = strstr(p, "msgq1: served")) != NULL;
-         p++)
+    for (const char *p = s->out; (p = strstr(p, "msgq1: served")) != NULL; p++)
         n++;
     return n;
 }
@@ -353,7 +349,8 @@ START_TEST(priority_order)
                    "(priority %d): %s\n  msgq1 stdout: %s\n  stderr: %s",
                    900001 + i, sent[i].text, sent[i].prio,
                    n == -1 && e == EAGAIN ? "none within the time limit"
-                   : n == -1 ? strerror(e) : "wrong size",
+                   : n == -1              ? strerror(e)
+                                          : "wrong size",
                    h_quote(s->out, s->out_len), h_quote(s->err, s->err_len));
         }
     }
@@ -394,8 +391,7 @@ START_TEST(concurrent_clients)
     for (int i = 0; i < NCLIENTS; i++) {
         h_wait(c[i], 0);
         h_expect_exit(c[i], 0);
-        h_expect_stdout(c[i], reply_line(c[i]->pid, 1 + i % PRIO_MAX,
-                                         msg[i]));
+        h_expect_stdout(c[i], reply_line(c[i]->pid, 1 + i % PRIO_MAX, msg[i]));
     }
     stop_server(s, SIGTERM);
     char want[64];
@@ -420,8 +416,7 @@ START_TEST(request_layout)
         h_fail("the request should be {mtype 3, pid %ld, \"layout\"}, got "
                "mtype %ld, pid %ld and %s\n  command: %s",
                (long)c->pid, req.mtype, (long)req.body.pid,
-               h_quote(req.body.text, strnlen(req.body.text, MSG_MAX)),
-               c->cmd);
+               h_quote(req.body.text, strnlen(req.body.text, MSG_MAX)), c->cmd);
     send_reply(qid, c->pid, 3, "FROM THE TEST");
     h_wait(c, 0);
     h_expect_exit(c, 0);
@@ -438,8 +433,8 @@ START_TEST(reply_layout)
     send_request(qid, 4, 900001, "abc");
     struct reply rep;
     memset(&rep, 0, sizeof rep);
-    ssize_t n = rcv_within(qid, &rep, REPLY_SIZE, REPLY_TYPE(900001),
-                           H_TIMEOUT);
+    ssize_t n =
+        rcv_within(qid, &rep, REPLY_SIZE, REPLY_TYPE(900001), H_TIMEOUT);
     int e = errno;
     if (n == -1) {
         h_kill(s, SIGKILL);
@@ -453,8 +448,8 @@ START_TEST(reply_layout)
                "request {mtype 4, pid 900001, \"abc\"}: %s\n"
                "  stdout: %s\n  stderr: %s",
                REPLY_TYPE(900001),
-               e == EAGAIN ? "none within the time limit" : strerror(e), h_quote(s->out, s->out_len),
-               h_quote(s->err, s->err_len));
+               e == EAGAIN ? "none within the time limit" : strerror(e),
+               h_quote(s->out, s->out_len), h_quote(s->err, s->err_len));
     }
     if ((size_t)n != REPLY_SIZE || rep.body.pid != 900001 ||
         rep.body.prio != 4 || memchr(rep.body.text, '\0', MSG_MAX) == NULL ||

@@ -21,6 +21,7 @@
  */
 #include "err.h"
 #include "msg.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,19 +35,27 @@
 #define DEFAULT_MESSAGE "hello"
 #define USAGE "[-p PRIORITY] [MESSAGE]"
 
-/* The priority in arg, 1 .. 9; a usage error for anything else. */
-static long parse_priority(const char *arg)
+/* Read the command line: the priority into *prio (PRIO_DEFAULT without
+ * -p), and return the message.  A usage error for anything else. */
+static const char *parse_args(int argc, char *argv[], long *prio)
 {
-    char *end;
-    errno = 0;
-    long p = strtol(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || p < PRIO_MIN ||
-        p > PRIO_MAX) {
-        warn_msg("bad priority '%s': want %d to %d", arg, PRIO_MIN,
-                 PRIO_MAX);
+    *prio = PRIO_DEFAULT;
+    int opt;
+    while ((opt = getopt(argc, argv, "p:")) != -1) {
+        if (opt == 'p')
+            *prio = arg_long("priority", optarg, PRIO_MIN, PRIO_MAX, USAGE);
+        else
+            die_usage(USAGE);
+    }
+    if (argc - optind > 1)
+        die_usage(USAGE);
+    const char *text = optind < argc ? argv[optind] : DEFAULT_MESSAGE;
+    size_t len = strlen(text);
+    if (len > MSG_MAX - 1) {
+        warn_msg("message too long: %zu bytes, at most %d", len, MSG_MAX - 1);
         die_usage(USAGE);
     }
-    return p;
+    return text;
 }
 
 /* The id of the server's queue for this directory. */
@@ -62,52 +71,54 @@ static int open_queue(void)
     return id;
 }
 
+/* Put req, filled in, into the queue qid, waiting while the queue is
+ * full.  Dies when the queue is gone. */
+static void send_request(int qid, const struct request *req)
+{
+    /* TODO 2: send the request with msgsnd(qid, req, REQUEST_SIZE, 0):
+     * the size of the body, never sizeof *req.  Retry on EINTR (a full
+     * queue makes msgsnd wait).  EIDRM or EINVAL: die_msg() saying that
+     * the server removed the queue.  Other errors: die(). */
+    (void)qid;
+    (void)req;
+    /* END TODO 2 */
+}
+
+/* Wait for the reply to the client pid in the queue qid and take it into
+ * *rep.  Returns the bytes of payload received.  Dies when the queue is
+ * gone. */
+static ssize_t receive_reply(int qid, pid_t pid, struct reply *rep)
+{
+    ssize_t n = -1;
+    /* TODO 3: wait for our own reply: msgrcv(qid, rep, REPLY_SIZE,
+     * REPLY_TYPE(pid), 0).  Type 0 would take whatever comes first:
+     * another client's reply, or even a request.  Retry on EINTR.  EIDRM
+     * or EINVAL: die_msg() saying that the server removed the queue
+     * before it replied.  Other errors (E2BIG: a reply bigger than
+     * REPLY_SIZE): die(). */
+    (void)qid;
+    (void)pid;
+    memset(rep, 0, sizeof *rep);
+    /* END TODO 3 */
+    return n;
+}
+
 int main(int argc, char *argv[])
 {
     err_setprog(argv[0]);
-    long prio = PRIO_DEFAULT;
-    int opt;
-    while ((opt = getopt(argc, argv, "p:")) != -1) {
-        if (opt == 'p')
-            prio = parse_priority(optarg);
-        else
-            die_usage(USAGE);
-    }
-    if (argc - optind > 1)
-        die_usage(USAGE);
-    const char *text = optind < argc ? argv[optind] : DEFAULT_MESSAGE;
-    size_t len = strlen(text);
-    if (len > MSG_MAX - 1) {
-        warn_msg("message too long: %zu bytes, at most %d", len,
-                 MSG_MAX - 1);
-        die_usage(USAGE);
-    }
+    long prio;
+    const char *text = parse_args(argc, argv, &prio);
 
     struct request req;
     memset(&req, 0, sizeof req); /* no stray bytes go out */
+    req.mtype = prio;            /* a request's type is its priority */
     req.body.pid = getpid();
-    memcpy(req.body.text, text, len + 1);
+    memcpy(req.body.text, text, strlen(text) + 1);
     int qid = open_queue();
-
-    /* TODO 2: send the request: mtype is the priority; msgsnd(qid, &req,
-     * REQUEST_SIZE, 0), the size of the body, never sizeof req.  Retry on
-     * EINTR (a full queue makes msgsnd wait).  EIDRM or EINVAL: die_msg()
-     * saying that the server removed the queue.  Other errors: die(). */
-    (void)prio;
-    (void)qid;
-    /* END TODO 2 */
+    send_request(qid, &req);
 
     struct reply rep;
-    ssize_t n = -1;
-    /* TODO 3: wait for our own reply: msgrcv(qid, &rep, REPLY_SIZE,
-     * REPLY_TYPE(req.body.pid), 0).  Type 0 would take whatever comes
-     * first: another client's reply, or even a request.  Retry on EINTR.
-     * EIDRM or EINVAL: die_msg() saying that the server removed the queue
-     * before it replied.  Other errors (E2BIG: a reply bigger than
-     * REPLY_SIZE): die(). */
-    memset(&rep, 0, sizeof rep);
-    /* END TODO 3 */
-
+    ssize_t n = receive_reply(qid, req.body.pid, &rep);
     if ((size_t)n != REPLY_SIZE || rep.body.pid != req.body.pid ||
         memchr(rep.body.text, '\0', sizeof rep.body.text) == NULL)
         die_msg("malformed reply (%zd bytes, for pid %ld)", n,

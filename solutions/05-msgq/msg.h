@@ -49,20 +49,20 @@
 
 /* What a client sends to the server. */
 struct request {
-    long mtype;               /* the priority, PRIO_MIN .. PRIO_MAX */
+    long mtype; /* the priority, PRIO_MIN .. PRIO_MAX */
     struct request_body {
-        pid_t pid;            /* the client's pid: names its reply type */
-        char text[MSG_MAX];   /* the message, NUL-terminated */
+        pid_t pid;          /* the client's pid: names its reply type */
+        char text[MSG_MAX]; /* the message, NUL-terminated */
     } body;
 };
 
 /* What the server sends back. */
 struct reply {
-    long mtype;               /* REPLY_TYPE(pid) */
+    long mtype; /* REPLY_TYPE(pid) */
     struct reply_body {
-        pid_t pid;            /* the pid of the request it answers */
-        int prio;             /* that request's priority */
-        char text[MSG_MAX];   /* its text in upper case, NUL-terminated */
+        pid_t pid;          /* the pid of the request it answers */
+        int prio;           /* that request's priority */
+        char text[MSG_MAX]; /* its text in upper case, NUL-terminated */
     } body;
 };
 

@@ -12,8 +12,8 @@
  * which only the client with that pid asks for.  One line on stdout per
  * request served, in the order served:
  *
- *     $ ./msgq1                            $ ./msgq2 -p 2 "hi there"
- *     msgq1: ready                         reply for 4243 (priority 2): HI THERE
+ *     $ ./msgq1                     $ ./msgq2 -p 2 "hi there"
+ *     msgq1: ready                  reply for 4243 (priority 2): HI THERE
  *     msgq1: served priority 2 from 4243: hi there
  *     ^C
  *     msgq1: SIGINT: removed the queue (requests served: 1)
@@ -92,51 +92,53 @@ static int create_queue(void)
     return id;
 }
 
-/* Answer req.  Returns 1 when the reply is in the queue, 0 when it was
- * dropped (with a warning): a full queue must not make us wait. */
-static int send_reply(const struct request *req)
+/* Fill *rep with the answer to req: its pid and priority, its text in
+ * upper case.  Every byte of *rep is set, so no stray bytes go out. */
+static void make_reply(const struct request *req, struct reply *rep)
 {
-    struct reply rep;
-    memset(&rep, 0, sizeof rep); /* no stray bytes go out */
-    rep.body.pid = req->body.pid;
-    rep.body.prio = (int)req->mtype;
+    memset(rep, 0, sizeof *rep);
+    rep->body.pid = req->body.pid;
+    rep->body.prio = (int)req->mtype;
     for (size_t i = 0; req->body.text[i] != '\0'; i++)
-        rep.body.text[i] = (char)toupper((unsigned char)req->body.text[i]);
+        rep->body.text[i] = (char)toupper((unsigned char)req->body.text[i]);
+}
 
-    /* TODO 3: set rep.mtype to REPLY_TYPE of the client's pid and send
-     * the reply with msgsnd(qid, &rep, REPLY_SIZE, IPC_NOWAIT): the size
+/* Send rep, whose body is filled in, to the client rep->body.pid.
+ * Returns 1 when the reply is in the queue, 0 when it was dropped with a
+ * warning: a full queue must not make the server wait for a client.  Dies
+ * when the queue is gone. */
+static int send_reply(struct reply *rep)
+{
+    /* TODO 3: set rep->mtype to REPLY_TYPE of the client's pid and send
+     * the reply with msgsnd(qid, rep, REPLY_SIZE, IPC_NOWAIT): the size
      * of the body, not of the struct.  EAGAIN (the queue is full): warn
      * "no reply to <pid>: ..." and return 0.  EIDRM or EINVAL (someone
      * removed the queue): set qid to -1 and die_msg().  Other errors:
      * die(). */
-    rep.mtype = REPLY_TYPE(req->body.pid);
-    if (msgsnd(qid, &rep, REPLY_SIZE, IPC_NOWAIT) == -1) {
+    rep->mtype = REPLY_TYPE(rep->body.pid);
+    if (msgsnd(qid, rep, REPLY_SIZE, IPC_NOWAIT) == -1) {
         if (errno == EAGAIN) {
-            warn_msg("no reply to %ld: the queue is full",
-                     (long)req->body.pid);
+            warn_msg("no reply to %ld: the queue is full", (long)rep->body.pid);
             return 0;
         }
         if (errno == EIDRM || errno == EINVAL) {
             qid = -1;
             die_msg("the queue was removed under us (ipcrm?)");
         }
-        die("msgsnd reply to %ld", (long)req->body.pid);
+        die("msgsnd reply to %ld", (long)rep->body.pid);
     }
+    //> (void)rep;
     /* END TODO 3 */
     return 1;
 }
 
-int main(int argc, char *argv[])
+/* Make on_stop the handler of SIGINT and SIGTERM. */
+static void catch_signals(void)
 {
-    err_setprog(argv[0]);
-    if (argc != 1)
-        die_usage("(no arguments)");
-
     /* TODO 4: install on_stop for SIGINT and SIGTERM with sigaction(),
      * sa_flags 0.  (msgrcv() returns EINTR after a handler ran, with or
-     * without SA_RESTART: System V IPC calls are never restarted.)  Do it
-     * before the queue exists, so that no signal can kill us between
-     * creating the queue and being ready to remove it. */
+     * without SA_RESTART: System V IPC calls are never restarted.)  A
+     * failure: die(). */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -147,57 +149,85 @@ int main(int argc, char *argv[])
         die("sigaction");
     //> (void)on_stop; /* you will need it */
     /* END TODO 4 */
+}
 
+/* Take the most urgent request off the queue into *req.  Returns 1 with a
+ * well-formed request; 0 with none to serve this time: a signal
+ * interrupted the wait (the caller looks at stop_signal), or the request
+ * was malformed and is dropped with a warning.  Dies when the queue is
+ * gone. */
+static int receive_request(struct request *req)
+{
+    /* TODO 5: receive one request with msgrcv(qid, req, REQUEST_SIZE,
+     * -PRIO_MAX, MSG_NOERROR): the lowest type <= PRIO_MAX, so requests
+     * only, most urgent first; never type 0, which would take replies too.
+     * MSG_NOERROR cuts an oversized message down instead of leaving it in
+     * the queue (E2BIG) for ever.  EINTR: return 0.  EIDRM or EINVAL: qid
+     * = -1, die_msg().  Other errors: die().  A count other than
+     * REQUEST_SIZE, a pid <= 0 or a text without its NUL:
+     * warn_msg("ignored ...") and return 0. */
+    ssize_t n = msgrcv(qid, req, REQUEST_SIZE, -PRIO_MAX, MSG_NOERROR);
+    if (n == -1) {
+        if (errno == EINTR)
+            return 0;
+        if (errno == EIDRM || errno == EINVAL) {
+            qid = -1;
+            die_msg("the queue was removed under us (ipcrm?)");
+        }
+        die("msgrcv");
+    }
+    if ((size_t)n != REQUEST_SIZE) {
+        warn_msg("ignored a request of %zd bytes (want %zu)", n, REQUEST_SIZE);
+        return 0;
+    }
+    if (req->body.pid <= 0 ||
+        memchr(req->body.text, '\0', sizeof req->body.text) == NULL) {
+        warn_msg("ignored a malformed request (pid %ld)", (long)req->body.pid);
+        return 0;
+    }
+    //> (void)req;
+    //> die_msg("receive_request: not written yet (TODO 5)");
+    /* END TODO 5 */
+    return 1;
+}
+
+/* Serve requests until a signal asks us to stop: one line on stdout for
+ * each reply sent.  Returns how many were sent. */
+static unsigned long serve_until_stopped(void)
+{
+    unsigned long served = 0;
+    while (!stop_signal) {
+        struct request req;
+        struct reply rep;
+        if (!receive_request(&req))
+            continue;
+        make_reply(&req, &rep);
+        if (!send_reply(&rep))
+            continue;
+        served++;
+        printf("%s: served priority %ld from %ld: %s\n", err_prog(), req.mtype,
+               (long)req.body.pid, req.body.text);
+        fflush(stdout);
+    }
+    return served;
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc != 1)
+        die_usage("(no arguments)");
+
+    /* Signals first, before the queue exists, so that no signal can kill
+     * us between creating the queue and being ready to remove it. */
+    catch_signals();
     if (atexit(remove_queue) != 0)
         die_msg("atexit failed");
     qid = create_queue();
     printf("%s: ready\n", err_prog());
     fflush(stdout);
 
-    unsigned long served = 0;
-    /* TODO 5: until stop_signal is set: receive one request with
-     * msgrcv(qid, &req, REQUEST_SIZE, -PRIO_MAX, MSG_NOERROR): the lowest
-     * type <= PRIO_MAX, so requests only, most urgent first; never type 0,
-     * which would take replies too.  MSG_NOERROR cuts an oversized message
-     * down instead of leaving it in the queue (E2BIG) for ever.  EINTR: go
-     * round and test stop_signal.  EIDRM or EINVAL: qid = -1, die_msg().
-     * Other errors: die().  A count other than REQUEST_SIZE, a pid <= 0 or
-     * a text without its NUL: warn_msg("ignored ...") and go on.  Then
-     * send_reply(); when it succeeds, count it and print "<prog>: served
-     * priority <p> from <pid>: <text>" on stdout (fflush). */
-    while (!stop_signal) {
-        struct request req;
-        ssize_t n = msgrcv(qid, &req, REQUEST_SIZE, -PRIO_MAX, MSG_NOERROR);
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EIDRM || errno == EINVAL) {
-                qid = -1;
-                die_msg("the queue was removed under us (ipcrm?)");
-            }
-            die("msgrcv");
-        }
-        if ((size_t)n != REQUEST_SIZE) {
-            warn_msg("ignored a request of %zd bytes (want %zu)", n,
-                     REQUEST_SIZE);
-            continue;
-        }
-        if (req.body.pid <= 0 ||
-            memchr(req.body.text, '\0', sizeof req.body.text) == NULL) {
-            warn_msg("ignored a malformed request (pid %ld)",
-                     (long)req.body.pid);
-            continue;
-        }
-        if (send_reply(&req)) {
-            served++;
-            printf("%s: served priority %ld from %ld: %s\n", err_prog(),
-                   req.mtype, (long)req.body.pid, req.body.text);
-            fflush(stdout);
-        }
-    }
-    //> (void)send_reply; /* you will need it */
-    /* END TODO 5 */
-
+    unsigned long served = serve_until_stopped();
     remove_queue();
     printf("%s: %s: removed the queue (requests served: %lu)\n", err_prog(),
            stop_signal == SIGINT ? "SIGINT" : "SIGTERM", served);
