@@ -138,10 +138,13 @@ static void parse_output(const char *out, size_t len, const char *cmd,
 /* ---- the kernel's records ---------------------------------------------- */
 
 enum kind { K_EXE, K_BSS, K_HEAP, K_STACK, K_SYSV, K_ANON, K_OTHER };
-static const char *const kind_name[] = {
-    "the executable's file", "the executable's .bss",
-    "[heap]", "[stack]", "a System V segment", "an anonymous mapping",
-    "another mapping"};
+static const char *const kind_name[] = {"the executable's file",
+                                        "the executable's .bss",
+                                        "[heap]",
+                                        "[stack]",
+                                        "a System V segment",
+                                        "an anonymous mapping",
+                                        "another mapping"};
 
 struct map {
     unsigned long lo, hi, inode;
@@ -181,8 +184,8 @@ static void read_maps(pid_t pid, struct maps *ms)
         if (m->name[0] != '\0' && m->inode == (unsigned long)st.st_ino &&
             strstr(m->name, "/shm") != NULL)
             m->kind = K_EXE;
-        else if (m->name[0] == '\0' && prev != NULL &&
-                 prev->kind == K_EXE && prev->hi == m->lo)
+        else if (m->name[0] == '\0' && prev != NULL && prev->kind == K_EXE &&
+                 prev->hi == m->lo)
             m->kind = K_BSS; /* .bss past the last page of .data */
         else if (strcmp(m->name, "[heap]") == 0)
             m->kind = K_HEAP;
@@ -224,8 +227,8 @@ static void expect_in(const struct maps *ms, const char *what,
     for (size_t i = 0; i < nok; i++)
         if (m->kind == ok[i] && strchr(m->perms, 'w') != NULL)
             return;
-    h_fail("%s: 0x%lx is in %s (%lx-%lx %s %s), expected %s.  %s", what,
-           addr, kind_name[m->kind], m->lo, m->hi, m->perms, m->name,
+    h_fail("%s: 0x%lx is in %s (%lx-%lx %s %s), expected %s.  %s", what, addr,
+           kind_name[m->kind], m->lo, m->hi, m->perms, m->name,
            kind_name[ok[0]], hint);
 }
 
@@ -330,10 +333,10 @@ START_TEST(global_in_executable)
     read_maps(r.p->pid, &ms);
     static const enum kind ok[] = {K_BSS, K_EXE};
     const char *hint = "A global array lives in the executable's data "
-                       "(.bss): declare it outside main.";
+                       "(.bss): declare it outside every function.";
     expect_in(&ms, "global array", r.pr.array, ok, 2, hint);
-    expect_in(&ms, "global array (its last byte)", r.pr.array_end - 1, ok,
-              2, hint);
+    expect_in(&ms, "global array (its last byte)", r.pr.array_end - 1, ok, 2,
+              hint);
     release(&r);
 }
 END_TEST
@@ -363,8 +366,7 @@ START_TEST(malloc_on_heap)
     const char *hint = "Print the pointer malloc returned (block), not the "
                        "address of the variable that holds it (&block).";
     expect_in(&ms, "malloc", r.pr.block, ok, 2, hint);
-    expect_in(&ms, "malloc (its last byte)", r.pr.block_end - 1, ok, 2,
-              hint);
+    expect_in(&ms, "malloc (its last byte)", r.pr.block_end - 1, ok, 2, hint);
     release(&r);
 }
 END_TEST
@@ -380,8 +382,8 @@ static void sysvipc_line(long id, long *key, unsigned long *size, long *cpid,
     for (char *l = strtok(text, "\n"); l != NULL && !found;
          l = strtok(NULL, "\n")) {
         long k, i, perms, lpid;
-        if (sscanf(l, "%ld %ld %lo %lu %ld %ld %ld", &k, &i, &perms, size,
-                   cpid, &lpid, nattch) == 7 &&
+        if (sscanf(l, "%ld %ld %lo %lu %ld %ld %ld", &k, &i, &perms, size, cpid,
+                   &lpid, nattch) == 7 &&
             i == id) {
             *key = k;
             found = true;
@@ -428,8 +430,7 @@ START_TEST(segment_attached)
     long key, cpid, nattch;
     unsigned long size;
     sysvipc_line(r.pr.id, &key, &size, &cpid, &nattch);
-    if (key != 0 || size != SHM_SIZE || cpid != (long)r.p->pid ||
-        nattch != 1)
+    if (key != 0 || size != SHM_SIZE || cpid != (long)r.p->pid || nattch != 1)
         h_fail("segment id %ld: expected key 0 (IPC_PRIVATE), %lu bytes, "
                "created by shm (pid %ld), attached once; the kernel says "
                "key %ld, %lu bytes, creator pid %ld, attached %ld times\n"
@@ -487,22 +488,30 @@ static const struct h_test tests[] = {
      "end"},
     {&full_width, 2, "prints whole 64-bit addresses",
      "pointers printed with %x (or cast to int): the top 32 bits are lost"},
-    {&global_in_executable, 2, "the global array lies in the executable's "
-     "data", "the array is declared inside main, so it is on the stack"},
+    {&global_in_executable, 2,
+     "the global array lies in the executable's "
+     "data",
+     "the array is declared inside a function, so it is on the stack"},
     {&stack_on_stack, 1, "the stack address lies in [stack]",
      "prints something other than a local variable's address"},
     {&malloc_on_heap, 2, "the malloc'd block lies on the heap",
      "prints &block (where the pointer is kept) instead of block"},
-    {&segment_attached, 3, "the segment: right address, id, size, "
-     "IPC_PRIVATE, attached", "prints &shmaddr, the key instead of the "
+    {&segment_attached, 3,
+     "the segment: right address, id, size, "
+     "IPC_PRIVATE, attached",
+     "prints &shmaddr, the key instead of the "
      "id, or a segment of another size"},
     {&removes_segment, 3, "no segment is left after it exits",
      "no shmctl(IPC_RMID): the segment outlives the process"},
-    {&removes_after_wait, 2, "with FIFO: waits for end-of-file, then "
-     "exits 0 and leaves no segment", "the waiting path forgets the "
+    {&removes_after_wait, 2,
+     "with FIFO: waits for end-of-file, then "
+     "exits 0 and leaves no segment",
+     "the waiting path forgets the "
      "cleanup"},
-    {&error_path_removes, 2, "an error after shmget still removes the "
-     "segment", "die() on an error path without removing the segment"},
+    {&error_path_removes, 2,
+     "an error after shmget still removes the "
+     "segment",
+     "die() on an error path without removing the segment"},
     {&usage, 1, "rejects two arguments with a usage line and status 2",
      "no argument check"},
 };

@@ -43,11 +43,11 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
-#define ARRAY_SIZE 40000  /* bytes of the global array */
+#define ARRAY_SIZE 40000   /* bytes of the global array */
 #define MALLOC_SIZE 100000 /* below glibc's mmap threshold: from the heap */
-#define SHM_SIZE 100000   /* bytes of the segment (the kernel rounds the
-                             mapping up to whole pages) */
-#define SHM_MODE 0600     /* only the owner may attach it */
+#define SHM_MODE 0600      /* only the owner may attach it */
+/* Bytes of the segment (the kernel rounds the mapping up to whole pages). */
+#define SHM_SIZE 100000
 
 /* Uninitialised, so it lives in the executable's .bss, next to .data. */
 static char array[ARRAY_SIZE];
@@ -93,6 +93,57 @@ static void wait_for_eof(int fd, const char *path)
         die("close %s", path);
 }
 
+/* Create a fresh private segment of SHM_SIZE bytes into shmid, and make
+ * sure it is removed on every way out from now on.  Dies on an error. */
+static void create_segment(void)
+{
+    /* TODO 2: register remove_segment() with atexit() first, so that any
+     * die() from here on removes the segment.  Then create a new segment
+     * of SHM_SIZE bytes: shmget(IPC_PRIVATE, SHM_SIZE, SHM_MODE).  The key
+     * IPC_PRIVATE always makes a fresh segment, one no other process can
+     * look up by key, so IPC_CREAT | IPC_EXCL are not needed.  Check
+     * against -1. */
+    (void)remove_segment; /* for atexit() */
+    /* END TODO 2 */
+}
+
+/* Attach the segment shmid where the kernel chooses, into shmaddr.  Dies
+ * on an error. */
+static void attach_segment(void)
+{
+    /* TODO 3: shmat(shmid, NULL, 0).  It fails with (void *)-1, not
+     * NULL. */
+    /* END TODO 3 */
+}
+
+/* Print the four lines of the specification: the global array, the
+ * stack (on_stack, a local variable of main), the malloc'd block of
+ * MALLOC_SIZE bytes, and the attached segment. */
+static void print_addresses(const int *on_stack, const char *block)
+{
+    /* TODO 4: print the four lines, in this order, each address with %p
+     * of a (void *): the array and one past its end, on_stack, block and
+     * one past its end, the segment and one past its end followed by its
+     * id. */
+    (void)on_stack;
+    (void)block;
+    (void)array;
+    /* END TODO 4 */
+}
+
+/* Say "ready" once the FIFO path is open, then wait until every writer
+ * has closed it.  Ready only once the FIFO is open: a writer that closes
+ * right after "ready" must not leave us blocked in open() for ever. */
+static void hold_until_closed(const char *path)
+{
+    int fd = open_fifo(path);
+    printf("%s: ready\n", err_prog());
+    /* stdout may be a file: flush, or "ready" is not there yet. */
+    if (fflush(stdout) == EOF)
+        die("fflush stdout");
+    wait_for_eof(fd, path);
+}
+
 int main(int argc, char *argv[])
 {
     err_setprog(argv[0]);
@@ -104,38 +155,11 @@ int main(int argc, char *argv[])
     char *block = malloc(MALLOC_SIZE);
     if (block == NULL)
         die("malloc %d bytes", MALLOC_SIZE);
-
-    /* TODO 2: register remove_segment() with atexit() first, so that any
-     * die() from here on removes the segment.  Then create a new segment
-     * of SHM_SIZE bytes: shmget(IPC_PRIVATE, SHM_SIZE, SHM_MODE).  The key
-     * IPC_PRIVATE always makes a fresh segment, one no other process can
-     * look up by key, so IPC_CREAT | IPC_EXCL are not needed.  Check
-     * against -1. */
-    (void)remove_segment; /* for atexit() */
-    /* END TODO 2 */
-
-    /* TODO 3: attach the segment where the kernel chooses:
-     * shmat(shmid, NULL, 0).  It fails with (void *)-1, not NULL. */
-    /* END TODO 3 */
-
-    /* TODO 4: print the four lines of the specification, in this order,
-     * each address with %p of a (void *): the array and one past its end,
-     * the address of on_stack, block and one past its end, the segment and
-     * one past its end followed by its id. */
-    (void)on_stack;
-    (void)array;
-    /* END TODO 4 */
-
-    if (fifo != NULL) {
-        /* Ready only once the FIFO is open: a writer that closes right
-         * after "ready" must not leave us blocked in open() for ever.
-         * stdout may be a file: flush, or "ready" is not there yet. */
-        int fd = open_fifo(fifo);
-        printf("%s: ready\n", err_prog());
-        if (fflush(stdout) == EOF)
-            die("fflush stdout");
-        wait_for_eof(fd, fifo);
-    }
+    create_segment();
+    attach_segment();
+    print_addresses(&on_stack, block);
+    if (fifo != NULL)
+        hold_until_closed(fifo);
 
     remove_segment();
     free(block);

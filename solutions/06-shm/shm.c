@@ -43,11 +43,11 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
-#define ARRAY_SIZE 40000  /* bytes of the global array */
+#define ARRAY_SIZE 40000   /* bytes of the global array */
 #define MALLOC_SIZE 100000 /* below glibc's mmap threshold: from the heap */
-#define SHM_SIZE 100000   /* bytes of the segment (the kernel rounds the
-                             mapping up to whole pages) */
-#define SHM_MODE 0600     /* only the owner may attach it */
+#define SHM_MODE 0600      /* only the owner may attach it */
+/* Bytes of the segment (the kernel rounds the mapping up to whole pages). */
+#define SHM_SIZE 100000
 
 /* Uninitialised, so it lives in the executable's .bss, next to .data. */
 static char array[ARRAY_SIZE];
@@ -99,18 +99,10 @@ static void wait_for_eof(int fd, const char *path)
         die("close %s", path);
 }
 
-int main(int argc, char *argv[])
+/* Create a fresh private segment of SHM_SIZE bytes into shmid, and make
+ * sure it is removed on every way out from now on.  Dies on an error. */
+static void create_segment(void)
 {
-    err_setprog(argv[0]);
-    if (argc > 2)
-        die_usage("[FIFO]");
-    const char *fifo = argc == 2 ? argv[1] : NULL;
-
-    int on_stack = 0; /* any local variable of main lives on the stack */
-    char *block = malloc(MALLOC_SIZE);
-    if (block == NULL)
-        die("malloc %d bytes", MALLOC_SIZE);
-
     /* TODO 2: register remove_segment() with atexit() first, so that any
      * die() from here on removes the segment.  Then create a new segment
      * of SHM_SIZE bytes: shmget(IPC_PRIVATE, SHM_SIZE, SHM_MODE).  The key
@@ -124,38 +116,71 @@ int main(int argc, char *argv[])
         die("shmget IPC_PRIVATE %d bytes", SHM_SIZE);
     //> (void)remove_segment; /* for atexit() */
     /* END TODO 2 */
+}
 
-    /* TODO 3: attach the segment where the kernel chooses:
-     * shmat(shmid, NULL, 0).  It fails with (void *)-1, not NULL. */
+/* Attach the segment shmid where the kernel chooses, into shmaddr.  Dies
+ * on an error. */
+static void attach_segment(void)
+{
+    /* TODO 3: shmat(shmid, NULL, 0).  It fails with (void *)-1, not
+     * NULL. */
     shmaddr = shmat(shmid, NULL, 0);
     if (shmaddr == (void *)-1)
         die("shmat id %d", shmid);
     /* END TODO 3 */
+}
 
-    /* TODO 4: print the four lines of the specification, in this order,
-     * each address with %p of a (void *): the array and one past its end,
-     * the address of on_stack, block and one past its end, the segment and
-     * one past its end followed by its id. */
+/* Print the four lines of the specification: the global array, the
+ * stack (on_stack, a local variable of main), the malloc'd block of
+ * MALLOC_SIZE bytes, and the attached segment. */
+static void print_addresses(const int *on_stack, const char *block)
+{
+    /* TODO 4: print the four lines, in this order, each address with %p
+     * of a (void *): the array and one past its end, on_stack, block and
+     * one past its end, the segment and one past its end followed by its
+     * id. */
     printf("global array: %p to %p\n", (void *)array,
            (void *)(array + ARRAY_SIZE));
-    printf("stack: %p\n", (void *)&on_stack);
-    printf("malloc: %p to %p\n", (void *)block, (void *)(block + MALLOC_SIZE));
+    printf("stack: %p\n", (const void *)on_stack);
+    printf("malloc: %p to %p\n", (const void *)block,
+           (const void *)(block + MALLOC_SIZE));
     printf("shared memory: %p to %p (id %d)\n", shmaddr,
            (void *)((char *)shmaddr + SHM_SIZE), shmid);
     //> (void)on_stack;
+    //> (void)block;
     //> (void)array;
     /* END TODO 4 */
+}
 
-    if (fifo != NULL) {
-        /* Ready only once the FIFO is open: a writer that closes right
-         * after "ready" must not leave us blocked in open() for ever.
-         * stdout may be a file: flush, or "ready" is not there yet. */
-        int fd = open_fifo(fifo);
-        printf("%s: ready\n", err_prog());
-        if (fflush(stdout) == EOF)
-            die("fflush stdout");
-        wait_for_eof(fd, fifo);
-    }
+/* Say "ready" once the FIFO path is open, then wait until every writer
+ * has closed it.  Ready only once the FIFO is open: a writer that closes
+ * right after "ready" must not leave us blocked in open() for ever. */
+static void hold_until_closed(const char *path)
+{
+    int fd = open_fifo(path);
+    printf("%s: ready\n", err_prog());
+    /* stdout may be a file: flush, or "ready" is not there yet. */
+    if (fflush(stdout) == EOF)
+        die("fflush stdout");
+    wait_for_eof(fd, path);
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage("[FIFO]");
+    const char *fifo = argc == 2 ? argv[1] : NULL;
+
+    int on_stack = 0; /* any local variable of main lives on the stack */
+    char *block = malloc(MALLOC_SIZE);
+    if (block == NULL)
+        die("malloc %d bytes", MALLOC_SIZE);
+    create_segment();
+    attach_segment();
+    print_addresses(&on_stack, block);
+    if (fifo != NULL)
+        hold_until_closed(fifo);
 
     remove_segment();
     free(block);
