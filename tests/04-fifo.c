@@ -71,8 +71,8 @@ static const char *reply_line(pid_t pid, const char *msg)
     static char buf[256];
     int n = snprintf(buf, sizeof buf, "reply for %ld: ", (long)pid);
     for (size_t i = 0; msg[i] != '\0' && (size_t)n < sizeof buf - 2; i++)
-        buf[n++] = (char)(msg[i] >= 'a' && msg[i] <= 'z' ? msg[i] - 32
-                                                         : msg[i]);
+        buf[n++] =
+            (char)(msg[i] >= 'a' && msg[i] <= 'z' ? msg[i] - 32 : msg[i]);
     buf[n++] = '\n';
     buf[n] = '\0';
     return buf;
@@ -101,8 +101,7 @@ static int open_or_fail(const char *name, int flags)
 {
     int fd = open(h_path(name), flags);
     if (fd == -1)
-        h_fail("open %s: %s (is the server running?)", name,
-               strerror(errno));
+        h_fail("open %s: %s (is the server running?)", name, strerror(errno));
     return fd;
 }
 
@@ -183,8 +182,7 @@ START_TEST(server_output)
                    "fully buffered)\n  fifos' stdout so far: %s\n"
                    "  command: %s",
                    (long)c->pid, (long)c->pid,
-                   so_far != NULL ? h_quote(so_far, len) : "(no file)",
-                   s->cmd);
+                   so_far != NULL ? h_quote(so_far, len) : "(no file)", s->cmd);
         }
     }
     stop_server(s, SIGTERM);
@@ -283,8 +281,7 @@ START_TEST(concurrent_clients)
         snprintf(name, sizeof name, "fifo.%ld", (long)c[i]->pid);
         if (!h_await_path(h_path(name), 0)) {
             h_kill(s, SIGCONT);
-            h_fail("client %s never made its reply FIFO %s", c[i]->cmd,
-                   name);
+            h_fail("client %s never made its reply FIFO %s", c[i]->cmd, name);
         }
     }
     h_kill(s, SIGCONT);
@@ -494,8 +491,7 @@ START_TEST(client_interrupted)
         h_fail("the request should be {pid %ld, \"ping\"}, got pid %ld and "
                "%s\n  command: %s",
                (long)c->pid, (long)req.pid,
-               h_quote(req.text, strnlen(req.text, sizeof req.text)),
-               c->cmd);
+               h_quote(req.text, strnlen(req.text, sizeof req.text)), c->cmd);
     h_kill(c, SIGINT);
     h_wait(c, 0);
     if (c->timed_out || (WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0))
@@ -570,7 +566,8 @@ static const struct h_test tests[] = {
      "a reply FIFO never closed: one descriptor leaks a client"},
     {&concurrent_clients, 4, "60 clients at once each get their own reply",
      "shared reply FIFO name, or a request/reply protocol that mixes "
-     "clients up", 60},
+     "clients up",
+     60},
     {&queued_requests, 2, "ten requests queued at once get ten replies",
      "reads more than one struct request at a time and drops the rest"},
     {&vanished_client, 3, "survives clients that vanished before the reply",

@@ -79,27 +79,14 @@ static int open_server(void)
     return fd;
 }
 
-int main(int argc, char *argv[])
+/*
+ * Create our reply FIFO, reply_path, having first made sure it goes away
+ * on every exit path: exit() and die() (atexit), and SIGINT, SIGTERM or
+ * SIGHUP (on_signal).  Sets reply_made.  Any failure: die().
+ */
+static void make_reply_fifo(void)
 {
-    err_setprog(argv[0]);
-    if (argc > 2)
-        die_usage("[MESSAGE]");
-    const char *text = argc == 2 ? argv[1] : DEFAULT_MESSAGE;
-    size_t len = strlen(text);
-    if (len > MSG_MAX - 1) {
-        warn_msg("message too long: %zu bytes, at most %d", len,
-                 MSG_MAX - 1);
-        die_usage("[MESSAGE]");
-    }
-
-    struct request req;
-    memset(&req, 0, sizeof req); /* no stray bytes go out */
-    req.pid = getpid();
-    memcpy(req.text, text, len + 1);
-    snprintf(reply_path, sizeof reply_path, CLIENT_FIFO_FMT, (long)req.pid);
-
-    /* TODO 3: make sure reply_path goes away on every exit path, then
-     * create it.  Register remove_reply_fifo() with atexit(); install
+    /* TODO 3: register remove_reply_fifo() with atexit(); install
      * on_signal for SIGINT, SIGTERM and SIGHUP with sigaction() and
      * SA_RESETHAND; ignore SIGPIPE, so that a server that dies while we
      * write gives EPIPE (and our cleanup) rather than a silent death.
@@ -109,7 +96,15 @@ int main(int argc, char *argv[])
     (void)remove_reply_fifo; /* you will need these */
     (void)on_signal;
     /* END TODO 3 */
+}
 
+/*
+ * Send req to the server.  Returns the read descriptor of our reply FIFO,
+ * non-blocking, opened before the request went out so that the server
+ * finds a reader there.  Any failure: die().
+ */
+static int send_request(const struct request *req)
+{
     int rfd = -1;
     /* TODO 4: open reply_path for reading BEFORE sending the request, and
      * with O_RDONLY | O_NONBLOCK.  Before: the server opens it without
@@ -119,18 +114,52 @@ int main(int argc, char *argv[])
      * open_server(), write the request with ONE write() of
      * sizeof(struct request) bytes (retry on EINTR; die on error or a
      * short count) and close the server's FIFO. */
+    (void)req;
     (void)open_server; /* you will need it */
     /* END TODO 4 */
+    return rfd;
+}
 
-    struct reply rep;
+/*
+ * Read one whole struct reply from rfd, our non-blocking reply FIFO, into
+ * *rep, waiting with poll() until the bytes are there.  Any failure, or
+ * end-of-file before the whole reply: die() or die_msg().
+ */
+static void read_reply(int rfd, struct reply *rep)
+{
     size_t got = 0;
-    /* TODO 5: read the whole struct reply into rep.  rfd is non-blocking,
-     * so wait with poll(POLLIN) before each read() (retry poll and read
-     * on EINTR, read on EAGAIN).  read() returning 0 means the server
-     * closed the FIFO without a reply: die_msg. */
-    memset(&rep, 0, sizeof rep);
+    /* TODO 5: read the whole struct reply into *rep.  rfd is
+     * non-blocking, so wait with poll(POLLIN) before each read() (retry
+     * poll and read on EINTR, read on EAGAIN).  read() returning 0 means
+     * the server closed the FIFO without a reply: die_msg. */
+    memset(rep, 0, sizeof *rep);
+    (void)rfd;
     (void)got;
     /* END TODO 5 */
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage("[MESSAGE]");
+    const char *text = argc == 2 ? argv[1] : DEFAULT_MESSAGE;
+    size_t len = strlen(text);
+    if (len > MSG_MAX - 1) {
+        warn_msg("message too long: %zu bytes, at most %d", len, MSG_MAX - 1);
+        die_usage("[MESSAGE]");
+    }
+
+    struct request req;
+    memset(&req, 0, sizeof req); /* no stray bytes go out */
+    req.pid = getpid();
+    memcpy(req.text, text, len + 1);
+    snprintf(reply_path, sizeof reply_path, CLIENT_FIFO_FMT, (long)req.pid);
+
+    make_reply_fifo();
+    int rfd = send_request(&req);
+    struct reply rep;
+    read_reply(rfd, &rep);
 
     if (close(rfd) == -1)
         die("close %s", reply_path);

@@ -126,13 +126,16 @@ static int send_reply(const struct request *req)
     return ok;
 }
 
-int main(int argc, char *argv[])
+/*
+ * Set up the signals before anything can be interrupted: on_stop for
+ * SIGINT and SIGTERM, SIGPIPE ignored, and SIGINT and SIGTERM blocked.
+ * *waitmask gets the mask to wait with: the old one without those two, so
+ * that they arrive only while serve() waits in pselect().  Any failure:
+ * die().
+ */
+static void setup_signals(sigset_t *waitmask)
 {
-    err_setprog(argv[0]);
-    if (argc != 1)
-        die_usage("(no arguments)");
-
-    sigset_t stops, waitmask;
+    sigset_t stops;
     sigemptyset(&stops);
     sigaddset(&stops, SIGINT);
     sigaddset(&stops, SIGTERM);
@@ -140,10 +143,62 @@ int main(int argc, char *argv[])
      * no SA_RESTART; ignore SIGPIPE (SIG_IGN), so that a client that left
      * gives EPIPE rather than killing us.  Then block the signals in
      * `stops` with sigprocmask(), keeping the old mask, minus those two,
-     * in `waitmask`: they may arrive only while the loop waits (TODO 5). */
+     * in *waitmask: they may arrive only while the loop waits (TODO 5). */
     (void)on_stop; /* you will need it */
-    sigemptyset(&waitmask);
+    sigemptyset(waitmask);
     /* END TODO 4 */
+}
+
+/*
+ * Serve requests from rfd, the read end of fifo.server, until a stop
+ * signal sets stop_signal; waitmask is the mask to wait with (from
+ * setup_signals()).  Returns the number of replies sent.  A failed wait or
+ * read: die(); a bad request or a client that is gone: a warning, and the
+ * loop goes on.
+ */
+static unsigned long serve(int rfd, const sigset_t *waitmask)
+{
+    unsigned long replies = 0;
+    /* TODO 5: until stop_signal is set: wait for fifo.server to become
+     * readable with pselect(..., waitmask), which unblocks SIGINT and
+     * SIGTERM only while it waits (on EINTR go round and test stop_signal
+     * again).  Then read() one struct request (EINTR: retry).  0 bytes
+     * means that no writer is left: die_msg.  Another count than
+     * sizeof(struct request), a pid <= 0 or a text without its NUL:
+     * warn_msg and skip it.  Otherwise send_reply(), and when that
+     * succeeds count the reply and print "<prog>: replied to <pid>" on
+     * stdout (fflush). */
+    (void)send_reply; /* you will need it */
+    (void)rfd;
+    (void)waitmask;
+    /* END TODO 5 */
+    return replies;
+}
+
+/*
+ * After a stop signal: remove fifo.server, close rfd and dummy (its read
+ * and write descriptors), and say which signal stopped us and how many
+ * replies went out.  A failed close: die().
+ */
+static void shut_down(int rfd, int dummy, unsigned long replies)
+{
+    /* TODO 6: remove fifo.server (remove_server_fifo()) and close both
+     * descriptors (die on error), then say "<prog>: <SIGINT or SIGTERM>:
+     * removed fifo.server (replies sent: <n>)" on stdout. */
+    (void)rfd;
+    (void)dummy;
+    (void)replies;
+    /* END TODO 6 */
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc != 1)
+        die_usage("(no arguments)");
+
+    sigset_t waitmask;
+    setup_signals(&waitmask);
 
     make_server_fifo();
     fifo_made = 1;
@@ -154,24 +209,7 @@ int main(int argc, char *argv[])
     printf("%s: ready\n", err_prog());
     fflush(stdout);
 
-    unsigned long replies = 0;
-    /* TODO 5: until stop_signal is set: wait for fifo.server to become
-     * readable with pselect(..., &waitmask), which unblocks SIGINT and
-     * SIGTERM only while it waits (on EINTR go round and test stop_signal
-     * again).  Then read() one struct request (EINTR: retry).  0 bytes
-     * means that no writer is left: die_msg.  Another count than
-     * sizeof(struct request), a pid <= 0 or a text without its NUL:
-     * warn_msg and skip it.  Otherwise send_reply(), and when that
-     * succeeds count the reply and print "<prog>: replied to <pid>" on
-     * stdout (fflush). */
-    (void)send_reply; /* you will need it */
-    (void)rfd;
-    /* END TODO 5 */
-
-    /* TODO 6: remove fifo.server (remove_server_fifo()) and close both
-     * descriptors (die on error), then say "<prog>: <SIGINT or SIGTERM>:
-     * removed fifo.server (replies sent: <n>)" on stdout. */
-    (void)replies;
-    /* END TODO 6 */
+    unsigned long replies = serve(rfd, &waitmask);
+    shut_down(rfd, dummy, replies);
     return EXIT_SUCCESS;
 }

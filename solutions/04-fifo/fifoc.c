@@ -83,8 +83,7 @@ static int open_server(void)
                 "this directory)",
                 SERVER_FIFO);
     if (fd == -1 && errno == ENXIO)
-        die_msg("no server: nobody reads %s (start fifos first)",
-                SERVER_FIFO);
+        die_msg("no server: nobody reads %s (start fifos first)", SERVER_FIFO);
     if (fd == -1)
         die("open %s", SERVER_FIFO);
     struct stat st;
@@ -99,27 +98,14 @@ static int open_server(void)
     return fd;
 }
 
-int main(int argc, char *argv[])
+/*
+ * Create our reply FIFO, reply_path, having first made sure it goes away
+ * on every exit path: exit() and die() (atexit), and SIGINT, SIGTERM or
+ * SIGHUP (on_signal).  Sets reply_made.  Any failure: die().
+ */
+static void make_reply_fifo(void)
 {
-    err_setprog(argv[0]);
-    if (argc > 2)
-        die_usage("[MESSAGE]");
-    const char *text = argc == 2 ? argv[1] : DEFAULT_MESSAGE;
-    size_t len = strlen(text);
-    if (len > MSG_MAX - 1) {
-        warn_msg("message too long: %zu bytes, at most %d", len,
-                 MSG_MAX - 1);
-        die_usage("[MESSAGE]");
-    }
-
-    struct request req;
-    memset(&req, 0, sizeof req); /* no stray bytes go out */
-    req.pid = getpid();
-    memcpy(req.text, text, len + 1);
-    snprintf(reply_path, sizeof reply_path, CLIENT_FIFO_FMT, (long)req.pid);
-
-    /* TODO 3: make sure reply_path goes away on every exit path, then
-     * create it.  Register remove_reply_fifo() with atexit(); install
+    /* TODO 3: register remove_reply_fifo() with atexit(); install
      * on_signal for SIGINT, SIGTERM and SIGHUP with sigaction() and
      * SA_RESETHAND; ignore SIGPIPE, so that a server that dies while we
      * write gives EPIPE (and our cleanup) rather than a silent death.
@@ -153,7 +139,15 @@ int main(int argc, char *argv[])
     //> (void)remove_reply_fifo; /* you will need these */
     //> (void)on_signal;
     /* END TODO 3 */
+}
 
+/*
+ * Send req to the server.  Returns the read descriptor of our reply FIFO,
+ * non-blocking, opened before the request went out so that the server
+ * finds a reader there.  Any failure: die().
+ */
+static int send_request(const struct request *req)
+{
     int rfd = -1;
     /* TODO 4: open reply_path for reading BEFORE sending the request, and
      * with O_RDONLY | O_NONBLOCK.  Before: the server opens it without
@@ -168,31 +162,40 @@ int main(int argc, char *argv[])
         die("open %s", reply_path);
     int sfd = open_server();
     ssize_t n;
-    while ((n = write(sfd, &req, sizeof req)) == -1 && errno == EINTR)
+    while ((n = write(sfd, req, sizeof *req)) == -1 && errno == EINTR)
         ;
     if (n == -1)
         die("write %s", SERVER_FIFO);
-    if ((size_t)n != sizeof req)
-        die_msg("write %s: %zd of %zu bytes", SERVER_FIFO, n, sizeof req);
+    if ((size_t)n != sizeof *req)
+        die_msg("write %s: %zd of %zu bytes", SERVER_FIFO, n, sizeof *req);
     if (close(sfd) == -1)
         die("close %s", SERVER_FIFO);
+    //> (void)req;
     //> (void)open_server; /* you will need it */
     /* END TODO 4 */
+    return rfd;
+}
 
-    struct reply rep;
+/*
+ * Read one whole struct reply from rfd, our non-blocking reply FIFO, into
+ * *rep, waiting with poll() until the bytes are there.  Any failure, or
+ * end-of-file before the whole reply: die() or die_msg().
+ */
+static void read_reply(int rfd, struct reply *rep)
+{
     size_t got = 0;
-    /* TODO 5: read the whole struct reply into rep.  rfd is non-blocking,
-     * so wait with poll(POLLIN) before each read() (retry poll and read
-     * on EINTR, read on EAGAIN).  read() returning 0 means the server
-     * closed the FIFO without a reply: die_msg. */
-    while (got < sizeof rep) {
+    /* TODO 5: read the whole struct reply into *rep.  rfd is
+     * non-blocking, so wait with poll(POLLIN) before each read() (retry
+     * poll and read on EINTR, read on EAGAIN).  read() returning 0 means
+     * the server closed the FIFO without a reply: die_msg. */
+    while (got < sizeof *rep) {
         struct pollfd pfd = {.fd = rfd, .events = POLLIN};
         if (poll(&pfd, 1, -1) == -1) {
             if (errno == EINTR)
                 continue;
             die("poll %s", reply_path);
         }
-        ssize_t r = read(rfd, (char *)&rep + got, sizeof rep - got);
+        ssize_t r = read(rfd, (char *)rep + got, sizeof *rep - got);
         if (r == -1 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (r == -1)
@@ -201,9 +204,34 @@ int main(int argc, char *argv[])
             die_msg("the server closed %s without a reply", reply_path);
         got += (size_t)r;
     }
-    //> memset(&rep, 0, sizeof rep);
+    //> memset(rep, 0, sizeof *rep);
+    //> (void)rfd;
     //> (void)got;
     /* END TODO 5 */
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage("[MESSAGE]");
+    const char *text = argc == 2 ? argv[1] : DEFAULT_MESSAGE;
+    size_t len = strlen(text);
+    if (len > MSG_MAX - 1) {
+        warn_msg("message too long: %zu bytes, at most %d", len, MSG_MAX - 1);
+        die_usage("[MESSAGE]");
+    }
+
+    struct request req;
+    memset(&req, 0, sizeof req); /* no stray bytes go out */
+    req.pid = getpid();
+    memcpy(req.text, text, len + 1);
+    snprintf(reply_path, sizeof reply_path, CLIENT_FIFO_FMT, (long)req.pid);
+
+    make_reply_fifo();
+    int rfd = send_request(&req);
+    struct reply rep;
+    read_reply(rfd, &rep);
 
     if (close(rfd) == -1)
         die("close %s", reply_path);

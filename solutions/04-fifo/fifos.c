@@ -98,8 +98,7 @@ static void make_server_fifo(void)
             die("open %s", SERVER_FIFO);
         if (unlink(SERVER_FIFO) == -1)
             die("unlink stale %s", SERVER_FIFO);
-        warn_msg("removed a stale %s that no server was reading",
-                 SERVER_FIFO);
+        warn_msg("removed a stale %s that no server was reading", SERVER_FIFO);
     }
     /* END TODO 1 */
 }
@@ -187,13 +186,16 @@ static int send_reply(const struct request *req)
     return ok;
 }
 
-int main(int argc, char *argv[])
+/*
+ * Set up the signals before anything can be interrupted: on_stop for
+ * SIGINT and SIGTERM, SIGPIPE ignored, and SIGINT and SIGTERM blocked.
+ * *waitmask gets the mask to wait with: the old one without those two, so
+ * that they arrive only while serve() waits in pselect().  Any failure:
+ * die().
+ */
+static void setup_signals(sigset_t *waitmask)
 {
-    err_setprog(argv[0]);
-    if (argc != 1)
-        die_usage("(no arguments)");
-
-    sigset_t stops, waitmask;
+    sigset_t stops;
     sigemptyset(&stops);
     sigaddset(&stops, SIGINT);
     sigaddset(&stops, SIGTERM);
@@ -201,7 +203,7 @@ int main(int argc, char *argv[])
      * no SA_RESTART; ignore SIGPIPE (SIG_IGN), so that a client that left
      * gives EPIPE rather than killing us.  Then block the signals in
      * `stops` with sigprocmask(), keeping the old mask, minus those two,
-     * in `waitmask`: they may arrive only while the loop waits (TODO 5). */
+     * in *waitmask: they may arrive only while the loop waits (TODO 5). */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -213,26 +215,27 @@ int main(int argc, char *argv[])
     sa.sa_handler = SIG_IGN;
     if (sigaction(SIGPIPE, &sa, NULL) == -1)
         die("sigaction SIGPIPE");
-    if (sigprocmask(SIG_BLOCK, &stops, &waitmask) == -1)
+    if (sigprocmask(SIG_BLOCK, &stops, waitmask) == -1)
         die("sigprocmask");
-    sigdelset(&waitmask, SIGINT);
-    sigdelset(&waitmask, SIGTERM);
+    sigdelset(waitmask, SIGINT);
+    sigdelset(waitmask, SIGTERM);
     //> (void)on_stop; /* you will need it */
-    //> sigemptyset(&waitmask);
+    //> sigemptyset(waitmask);
     /* END TODO 4 */
+}
 
-    make_server_fifo();
-    fifo_made = 1;
-    if (atexit(remove_server_fifo) != 0)
-        die_msg("atexit failed");
-    int dummy = -1;
-    int rfd = open_server_fifo(&dummy);
-    printf("%s: ready\n", err_prog());
-    fflush(stdout);
-
+/*
+ * Serve requests from rfd, the read end of fifo.server, until a stop
+ * signal sets stop_signal; waitmask is the mask to wait with (from
+ * setup_signals()).  Returns the number of replies sent.  A failed wait or
+ * read: die(); a bad request or a client that is gone: a warning, and the
+ * loop goes on.
+ */
+static unsigned long serve(int rfd, const sigset_t *waitmask)
+{
     unsigned long replies = 0;
     /* TODO 5: until stop_signal is set: wait for fifo.server to become
-     * readable with pselect(..., &waitmask), which unblocks SIGINT and
+     * readable with pselect(..., waitmask), which unblocks SIGINT and
      * SIGTERM only while it waits (on EINTR go round and test stop_signal
      * again).  Then read() one struct request (EINTR: retry).  0 bytes
      * means that no writer is left: die_msg.  Another count than
@@ -244,7 +247,7 @@ int main(int argc, char *argv[])
         fd_set readable;
         FD_ZERO(&readable);
         FD_SET(rfd, &readable);
-        if (pselect(rfd + 1, &readable, NULL, NULL, NULL, &waitmask) == -1) {
+        if (pselect(rfd + 1, &readable, NULL, NULL, NULL, waitmask) == -1) {
             if (errno == EINTR)
                 continue;
             die("pselect %s", SERVER_FIFO);
@@ -274,8 +277,18 @@ int main(int argc, char *argv[])
     }
     //> (void)send_reply; /* you will need it */
     //> (void)rfd;
+    //> (void)waitmask;
     /* END TODO 5 */
+    return replies;
+}
 
+/*
+ * After a stop signal: remove fifo.server, close rfd and dummy (its read
+ * and write descriptors), and say which signal stopped us and how many
+ * replies went out.  A failed close: die().
+ */
+static void shut_down(int rfd, int dummy, unsigned long replies)
+{
     /* TODO 6: remove fifo.server (remove_server_fifo()) and close both
      * descriptors (die on error), then say "<prog>: <SIGINT or SIGTERM>:
      * removed fifo.server (replies sent: <n>)" on stdout. */
@@ -283,9 +296,32 @@ int main(int argc, char *argv[])
     if (close(rfd) == -1 || close(dummy) == -1)
         die("close %s", SERVER_FIFO);
     printf("%s: %s: removed %s (replies sent: %lu)\n", err_prog(),
-           stop_signal == SIGINT ? "SIGINT" : "SIGTERM", SERVER_FIFO,
-           replies);
+           stop_signal == SIGINT ? "SIGINT" : "SIGTERM", SERVER_FIFO, replies);
+    //> (void)rfd;
+    //> (void)dummy;
     //> (void)replies;
     /* END TODO 6 */
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc != 1)
+        die_usage("(no arguments)");
+
+    sigset_t waitmask;
+    setup_signals(&waitmask);
+
+    make_server_fifo();
+    fifo_made = 1;
+    if (atexit(remove_server_fifo) != 0)
+        die_msg("atexit failed");
+    int dummy = -1;
+    int rfd = open_server_fifo(&dummy);
+    printf("%s: ready\n", err_prog());
+    fflush(stdout);
+
+    unsigned long replies = serve(rfd, &waitmask);
+    shut_down(rfd, dummy, replies);
     return EXIT_SUCCESS;
 }
