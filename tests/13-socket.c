@@ -188,12 +188,14 @@ START_TEST(idle_client)
     struct h_proc *idle = h_start(NULL, "ucli", "--idle", "x", NULL);
     if (!h_await_stdout(idle, "ucli: connected, idle\n", 0))
         h_fail("ucli --idle never said \"ucli: connected, idle\"\n"
-               "  stderr: %s", h_quote(idle->err, idle->err_len));
+               "  stderr: %s",
+               h_quote(idle->err, idle->err_len));
     struct h_proc *b = h_run(NULL, "ucli", "not blocked", NULL);
     if (b->timed_out)
         h_fail("while one client was connected and silent, another got no "
                "reply: serve every client at once (poll, or a process per "
-               "client), never wait on one\n  command: %s", b->cmd);
+               "client), never wait on one\n  command: %s",
+               b->cmd);
     h_expect_exit(b, 0);
     h_expect_stdout(b, "NOT BLOCKED\n");
     h_kill(idle, SIGKILL);
@@ -278,7 +280,8 @@ START_TEST(client_byte_order)
     if (r != 1) {
         h_wait(c, 0.1);
         h_fail("ucli never connected to usrv.sock\n  stderr: %s\n"
-               "  command: %s", h_quote(c->err, c->err_len), c->cmd);
+               "  command: %s",
+               h_quote(c->err, c->err_len), c->cmd);
     }
     int fd = accept(ls, NULL, NULL);
     if (fd == -1)
@@ -290,10 +293,12 @@ START_TEST(client_byte_order)
     if (len >= 4 && memcmp(got, "\5\0\0\0", 4) == 0)
         h_fail("ucli sent the length of \"hello\" as 05 00 00 00, in this "
                "machine's byte order: the protocol wants 00 00 00 05 "
-               "(big-endian): htonl() it\n  command: %s", c->cmd);
+               "(big-endian): htonl() it\n  command: %s",
+               c->cmd);
     if (len != 9 || memcmp(got, want, 9) != 0)
         h_fail("ucli should send 00 00 00 05 \"hello\", but sent %s\n"
-               "  command: %s", h_quote(got, len), c->cmd);
+               "  command: %s",
+               h_quote(got, len), c->cmd);
     free(got);
     /* The reply, big-endian: a ucli without ntohl reads 83886080. */
     static const unsigned char reply[9] = {0, 0, 0, 5, 'H', 'E', 'L', 'L', 'O'};
@@ -306,7 +311,8 @@ START_TEST(client_byte_order)
         WEXITSTATUS(c->status) != 0)
         h_fail("ucli got the reply 00 00 00 05 \"HELLO\" and failed: a "
                "length read without ntohl() is 83886080\n  stderr: %s\n"
-               "  command: %s", h_quote(c->err, c->err_len), c->cmd);
+               "  command: %s",
+               h_quote(c->err, c->err_len), c->cmd);
     h_expect_exit(c, 0);
     h_expect_stdout(c, "HELLO\n");
 }
@@ -329,7 +335,8 @@ START_TEST(too_long)
     close(fd);
     if (!eof)
         h_fail("a client that announced 2147483632 bytes was not dropped: "
-               "refuse lengths above %u and close the connection", MAXLEN);
+               "refuse lengths above %u and close the connection",
+               MAXLEN);
     expect_ucli("still here?", "STILL HERE?\n");
     stop_server(s);
     h_expect_stderr_has(s, "more than", NULL);
@@ -387,9 +394,8 @@ START_TEST(vanishing_client)
         h_fail("after a client sent a request and closed before the reply, "
                "usrv %s: ignore SIGPIPE (or send with MSG_NOSIGNAL) and "
                "drop that client on EPIPE\n  usrv's stderr: %s",
-               s->done && WIFSIGNALED(s->status)
-                   ? "was killed by a signal"
-                   : "stopped serving",
+               s->done && WIFSIGNALED(s->status) ? "was killed by a signal"
+                                                 : "stopped serving",
                h_quote(s->err, s->err_len));
     }
     h_expect_stdout(c, "AFTER\n");
@@ -525,8 +531,7 @@ static const struct h_test tests[] = {
      "ucli hangs without a server"},
     {&socketpair_round, 2, "upair: four texts through a socketpair",
      "the child never reaped"},
-    {&usage, 1, "bad arguments: usage line, status 2",
-     "no argument check"},
+    {&usage, 1, "bad arguments: usage line, status 2", "no argument check"},
 };
 
 H_LAB("13-socket", "usock.h usrv.c ucli.c upair.c", "usrv ucli upair", tests)

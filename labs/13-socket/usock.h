@@ -19,18 +19,15 @@
  * works) and from a file that is not a socket at all, which it never
  * touches.
  *
- * us_read_full() and us_write_full() loop until the whole count is
- * moved: they are for the blocking sockets of ucli and upair.  The server
- * uses non-blocking sockets and keeps its own counts (usrv.c).
+ * ucli and upair, on blocking sockets, move a whole frame with synclib's
+ * read_full() and write_full() (util.h), which loop until the whole count
+ * is moved.  The server uses non-blocking sockets and keeps its own counts
+ * (usrv.c).
  */
 #ifndef USOCK_H
 #define USOCK_H
 
-#include <errno.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 /* The server's socket, in its working directory. */
 #define US_PATH "usrv.sock"
@@ -44,43 +41,6 @@
 
 /* The line usrv prints once it listens. */
 #define US_READY "usrv: ready\n"
-
-/* Read exactly len bytes.  Returns len, 0 at end of file before the first
- * byte, or -1 (errno set; EPROTO: end of file in the middle). */
-static inline ssize_t us_read_full(int fd, void *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, (char *)buf + got, len - got);
-        if (n == -1 && errno == EINTR)
-            continue;
-        if (n == -1)
-            return -1;
-        if (n == 0) {
-            if (got == 0)
-                return 0;
-            errno = EPROTO;
-            return -1;
-        }
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
-}
-
-/* Write exactly len bytes.  Returns len, or -1 (errno set). */
-static inline ssize_t us_write_full(int fd, const void *buf, size_t len)
-{
-    size_t put = 0;
-    while (put < len) {
-        ssize_t n = write(fd, (const char *)buf + put, len - put);
-        if (n == -1 && errno == EINTR)
-            continue;
-        if (n == -1)
-            return -1;
-        put += (size_t)n;
-    }
-    return (ssize_t)put;
-}
 
 /* The reply's bytes for a request's: ASCII letters in upper case. */
 static inline void us_upper(char *dst, const char *src, size_t len)

@@ -20,6 +20,7 @@
 
 #include "err.h"
 #include "usock.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +35,103 @@
 #include <unistd.h>
 
 #define USAGE "[--idle] TEXT"
+
+/*
+ * A socket connected to the server on US_PATH.  No server there (no such
+ * path, or nobody listens on it): "no server on usrv.sock: start usrv
+ * first", status 1.  Dies on any other failure.
+ */
+static int connect_server(void)
+{
+    int fd = -1;
+    /* TODO 1: socket(AF_UNIX, SOCK_STREAM, 0), then connect() it to
+     * US_PATH (a struct sockaddr_un: sun_family AF_UNIX, sun_path the
+     * path).  ENOENT or ECONNREFUSED: die_msg() "no server on usrv.sock:
+     * start usrv first".  Any other failure: die(). */
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd == -1)
+        die("socket");
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", US_PATH);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
+        if (errno == ENOENT || errno == ECONNREFUSED)
+            die_msg("no server on %s: start usrv first", US_PATH);
+        die("connect %s", US_PATH);
+    }
+    //> die_msg("connect_server: not written yet (TODO 1)");
+    /* END TODO 1 */
+    return fd;
+}
+
+/* --idle: say so, then send nothing until a signal ends us. */
+static noreturn void stay_idle(void)
+{
+    printf("%s: connected, idle\n", err_prog());
+    if (fflush(stdout) == EOF)
+        die("write stdout");
+    for (;;)
+        pause();
+}
+
+/* Send text (len bytes, at most US_MAX) on fd as one frame.  Dies when
+ * the server is gone or a write fails. */
+static void send_request(int fd, const char *text, size_t len)
+{
+    /* TODO 2: the frame: the 4-byte length in network byte order
+     * (htonl), then the text, each with write_full(); a failure: die(). */
+    uint32_t be = htonl((uint32_t)len);
+    if (write_full(fd, &be, 4) == -1 || write_full(fd, text, len) == -1)
+        die("send the request to %s", US_PATH);
+    //> (void)fd;
+    //> (void)text;
+    //> (void)len;
+    //> die_msg("send_request: not written yet (TODO 2)");
+    /* END TODO 2 */
+}
+
+/*
+ * Read the reply frame from fd and print its bytes and a newline on
+ * stdout.  Dies when the server closes before the whole frame, when it
+ * announces more than US_MAX bytes, or when a read or the write fails.
+ */
+static void print_reply(int fd)
+{
+    /* TODO 3: read the 4-byte length with read_full(): -1 -> die(); 0 ->
+     * die_msg() that the server closed without a reply; fewer than 4 ->
+     * die_msg() that the reply was cut short.  ntohl() it, refuse more
+     * than US_MAX (die_msg), malloc that many bytes plus one, read them
+     * with read_full() (-1: die(); fewer: cut short), and write them and
+     * a newline to stdout (fwrite; die() when it fails). */
+    uint32_t be;
+    ssize_t n = read_full(fd, &be, 4);
+    if (n == -1)
+        die("read the reply's length");
+    if (n == 0)
+        die_msg("the server closed the connection without a reply");
+    if (n != 4)
+        die_msg("the reply was cut short");
+    uint32_t len = ntohl(be);
+    if (len > US_MAX)
+        die_msg("the reply announces %lu bytes, more than %u",
+                (unsigned long)len, US_MAX);
+    char *reply = malloc(len + 1u);
+    if (reply == NULL)
+        die("malloc");
+    n = read_full(fd, reply, len);
+    if (n == -1)
+        die("read the reply");
+    if (n != (ssize_t)len)
+        die_msg("the reply was cut short");
+    reply[len] = '\n';
+    if (fwrite(reply, 1, len + 1u, stdout) != len + 1u)
+        die("write stdout");
+    free(reply);
+    //> (void)fd;
+    //> die_msg("print_reply: not written yet (TODO 3)");
+    /* END TODO 3 */
+}
 
 int main(int argc, char *argv[])
 {
@@ -51,65 +149,11 @@ int main(int argc, char *argv[])
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         die("signal SIGPIPE");
 
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd == -1)
-        die("socket");
-    struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", US_PATH);
-    /* TODO 1: connect() to a.  ENOENT or ECONNREFUSED: die_msg() "no
-     * server on usrv.sock: start usrv first".  With --idle: print "ucli:
-     * connected, idle" (flushed) and pause() until a signal ends us.
-     * Otherwise send the frame: the 4-byte length in network byte order
-     * (htonl), then the text, with us_write_full(). */
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
-        if (errno == ENOENT || errno == ECONNREFUSED)
-            die_msg("no server on %s: start usrv first", US_PATH);
-        die("connect %s", US_PATH);
-    }
-    if (idle) {
-        printf("%s: connected, idle\n", err_prog());
-        if (fflush(stdout) == EOF)
-            die("write stdout");
-        for (;;)
-            pause();
-    }
-    uint32_t be = htonl((uint32_t)len);
-    if (us_write_full(fd, &be, 4) == -1 || us_write_full(fd, text, len) == -1)
-        die("send the request to %s", US_PATH);
-    //> (void)idle;
-    //> (void)len;
-    //> (void)text;
-    //> (void)a;
-    //> die_msg("connect and send: not written yet (TODO 1)");
-    /* END TODO 1 */
-
-    /* TODO 2: read the reply's 4-byte length with us_read_full (0 or -1:
-     * die naming it), ntohl it, refuse more than US_MAX, read that many
-     * bytes, and write them and a newline to stdout. */
-    ssize_t n = us_read_full(fd, &be, 4);
-    if (n == 0)
-        die_msg("the server closed the connection without a reply");
-    if (n == -1)
-        die("read the reply's length");
-    uint32_t rlen = ntohl(be);
-    if (rlen > US_MAX)
-        die_msg("the reply announces %lu bytes, more than %u",
-                (unsigned long)rlen, US_MAX);
-    char *reply = malloc(rlen + 1u);
-    if (reply == NULL)
-        die("malloc");
-    n = us_read_full(fd, reply, rlen);
-    if (rlen > 0 && n == 0)
-        die_msg("the reply was cut short");
-    if (rlen > 0 && n != (ssize_t)rlen)
-        die("read the reply");
-    reply[rlen] = '\n';
-    if (fwrite(reply, 1, rlen + 1u, stdout) != rlen + 1u)
-        die("write stdout");
-    free(reply);
-    /* END TODO 2 */
+    int fd = connect_server();
+    if (idle)
+        stay_idle();
+    send_request(fd, text, len);
+    print_reply(fd);
     if (close(fd) == -1)
         die("close");
     if (fflush(stdout) == EOF)

@@ -32,6 +32,7 @@
 
 #include "err.h"
 #include "usock.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,11 +58,11 @@ struct conn {
     unsigned id;          /* for messages: the n-th connection */
     unsigned char hdr[4]; /* the length, as it arrives */
     size_t hdr_got;
-    uint32_t len;         /* the request's length, once hdr is whole */
-    char *buf;            /* request, then reply: 4 + len bytes */
-    size_t got;           /* request bytes read so far */
-    size_t sent;          /* reply bytes written so far; writing when buf
-                             holds the reply */
+    uint32_t len; /* the request's length, once hdr is whole */
+    char *buf;    /* request, then reply: 4 + len bytes */
+    size_t got;   /* request bytes read so far */
+    size_t sent;  /* reply bytes written so far; writing when buf
+                     holds the reply */
     bool writing;
 };
 
@@ -74,17 +75,6 @@ static void on_stop(int sig)
     stop_signal = sig;
 }
 
-static void remove_path(void)
-{
-    /* TODO 4: if bound, unlink(US_PATH) (ENOENT: gone already; any other
-     * failure: warn_sys()) and clear bound. */
-    if (bound && unlink(US_PATH) == -1 && errno != ENOENT)
-        warn_sys("unlink %s", US_PATH);
-    bound = false;
-    //> (void)bound;
-    /* END TODO 4 */
-}
-
 static struct sockaddr_un address(void)
 {
     struct sockaddr_un a;
@@ -94,39 +84,62 @@ static struct sockaddr_un address(void)
     return a;
 }
 
-/* Make the listening socket on US_PATH, after dealing with a leftover. */
-static int listen_here(void)
+/*
+ * Deal with whatever a former run left at US_PATH, so that bind() can make
+ * it.  Returns when nothing is there (any more): nothing was there, or a
+ * stale socket, one nobody listens on, was removed (saying so on stderr).
+ * Dies, touching nothing, when the path is not a socket or another usrv
+ * listens on it.
+ */
+static void clear_leftover(void)
 {
-    struct sockaddr_un a = address();
-    int fd = -1;
-    /* TODO 1: if US_PATH exists (lstat): not a socket (S_ISSOCK) ->
-     * die_msg() that it is not a socket and is left alone.  A socket:
-     * try to connect() to it with a fresh socket.  It works: another usrv
-     * listens here, die_msg() saying so.  ECONNREFUSED: nobody listens,
-     * a killed server left it: unlink it and say so on stderr
-     * (warn_msg).  Then socket(AF_UNIX, SOCK_STREAM, 0), bind() (set
-     * bound at once), listen() with a backlog of at least 128, and make
-     * fd non-blocking (fcntl O_NONBLOCK) so accept() never blocks the
-     * loop. */
+    /* TODO 1: lstat(US_PATH): ENOENT -> return; another failure -> die().
+     * Not a socket (S_ISSOCK) -> die_msg() that it is not a socket and is
+     * left alone.  A socket: connect() to it (address()) with a fresh
+     * socket.  It works: another usrv listens here, die_msg() saying so.
+     * ECONNREFUSED: nobody listens, a killed server left it: close the
+     * probe, unlink the path and say so on stderr (warn_msg).  Any other
+     * connect() failure: die(). */
     struct stat st;
-    if (lstat(US_PATH, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode))
-            die_msg("%s exists and is not a socket: left alone (move it "
-                    "away)", US_PATH);
-        int probe = socket(AF_UNIX, SOCK_STREAM, 0);
-        if (probe == -1)
-            die("socket");
-        if (connect(probe, (struct sockaddr *)&a, sizeof a) == 0)
-            die_msg("another usrv listens on %s in this directory", US_PATH);
-        if (errno != ECONNREFUSED)
-            die("connect %s", US_PATH);
-        close(probe);
-        if (unlink(US_PATH) == -1)
-            die("unlink stale %s", US_PATH);
-        warn_msg("removed a stale %s (nobody listened on it)", US_PATH);
-    } else if (errno != ENOENT) {
+    if (lstat(US_PATH, &st) == -1) {
+        if (errno == ENOENT)
+            return;
         die("lstat %s", US_PATH);
     }
+    if (!S_ISSOCK(st.st_mode))
+        die_msg("%s exists and is not a socket: left alone (move it away)",
+                US_PATH);
+    struct sockaddr_un a = address();
+    int probe = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (probe == -1)
+        die("socket");
+    if (connect(probe, (struct sockaddr *)&a, sizeof a) == 0)
+        die_msg("another usrv listens on %s in this directory", US_PATH);
+    if (errno != ECONNREFUSED)
+        die("connect %s", US_PATH);
+    if (close(probe) == -1)
+        die("close the probe of %s", US_PATH);
+    if (unlink(US_PATH) == -1)
+        die("unlink stale %s", US_PATH);
+    warn_msg("removed a stale %s (nobody listened on it)", US_PATH);
+    //> (void)address;
+    //> die_msg("clear_leftover: not written yet (TODO 1)");
+    /* END TODO 1 */
+}
+
+/*
+ * The listening socket on US_PATH (clear_leftover() has made room):
+ * bound, listening, non-blocking.  Sets bound as soon as the path exists,
+ * so that every way out removes it.  Dies on any failure.
+ */
+static int listen_here(void)
+{
+    int fd = -1;
+    /* TODO 2: socket(AF_UNIX, SOCK_STREAM, 0), bind() it to address()
+     * (set bound at once), listen() with a backlog of at least 128, and
+     * make fd non-blocking (fcntl O_NONBLOCK) so accept() never blocks the
+     * loop. */
+    struct sockaddr_un a = address();
     fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd == -1)
         die("socket");
@@ -137,17 +150,19 @@ static int listen_here(void)
         die("listen %s", US_PATH);
     if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
         die("fcntl O_NONBLOCK");
-    //> (void)a;
-    //> die_msg("listen_here: not written yet (TODO 1)");
-    /* END TODO 1 */
+    //> die_msg("listen_here: not written yet (TODO 2)");
+    /* END TODO 2 */
     return fd;
 }
 
+/* Close c's connection (saying why on stderr, unless why is NULL) and
+ * free its slot.  The server goes on whatever happens here. */
 static void drop(struct conn *c, const char *why)
 {
     if (why != NULL)
         warn_msg("client %u: %s", c->id, why);
-    close(c->fd);
+    if (close(c->fd) == -1)
+        warn_sys("close client %u", c->id);
     free(c->buf);
     memset(c, 0, sizeof *c);
     c->fd = -1;
@@ -165,80 +180,94 @@ static void to_reply(struct conn *c)
 }
 
 /*
- * c is readable: read what is there.  A read may bring any number of
- * bytes from 1 up; keep counts and come back on the next POLLIN.
+ * The 4 bytes of c's header are in (c->hdr): set c->len from them and
+ * make room for the request, which becomes the reply (c->buf, 4 + len
+ * bytes; c->got 0).  Returns true, or false when the length is more than
+ * US_MAX: c is dropped then.  Dies when malloc() fails.
+ */
+static bool take_length(struct conn *c)
+{
+    /* TODO 3: len = ntohl() of the 4 bytes (memcpy them into a
+     * uint32_t: hdr may not be aligned).  More than US_MAX -> drop(c,
+     * "announced N bytes, more than US_MAX: dropped") and return false.
+     * Else malloc 4 + len bytes into buf (NULL: die()), got = 0. */
+    uint32_t be;
+    memcpy(&be, c->hdr, 4);
+    c->len = ntohl(be);
+    if (c->len > US_MAX) {
+        char why[96];
+        snprintf(why, sizeof why, "announced %lu bytes, more than %u: dropped",
+                 (unsigned long)c->len, US_MAX);
+        drop(c, why);
+        return false;
+    }
+    c->buf = malloc(4 + (size_t)c->len);
+    if (c->buf == NULL)
+        die("malloc %lu bytes", (unsigned long)c->len + 4);
+    c->got = 0;
+    return true;
+    //> drop(c, "take_length: not written yet (TODO 3)");
+    //> return false;
+    /* END TODO 3 */
+}
+
+/*
+ * c is readable: read what is there, and come back on the next POLLIN.
+ * A read may bring any number of bytes from 1 up, so c counts what has
+ * come: header bytes (hdr_got), then request bytes (got).  On return
+ * either more is to come, or the request is whole and c is writing
+ * (to_reply()), or c was dropped (c->fd is -1).
  */
 static void read_some(struct conn *c)
 {
-    /* TODO 2: while the 4 header bytes are not all in (hdr_got < 4): read
-     * into hdr + hdr_got.  Once they are: len = ntohl(them); more than
-     * US_MAX -> drop(c, "announced N bytes, more than US_MAX"); else
-     * malloc 4 + len bytes into buf.  Then read the body into buf + got
-     * until len bytes are in, and call to_reply().  Every read: EAGAIN
-     * (nothing more now) -> return and wait for the next POLLIN; EINTR ->
-     * read again; 0 (end of file) before the request is whole -> drop(c,
+    /* TODO 4: loop.  Until the 4 header bytes are in (hdr_got < 4), read
+     * into hdr + hdr_got; when the fourth arrives, take_length() (false:
+     * return).  Then read into buf + got until len bytes are in, and
+     * to_reply() (at once for len 0).  Every read: EAGAIN (nothing more
+     * now) -> return; EINTR -> read again; 0 (end of file) -> drop(c,
      * "closed before its request was whole"); other errors -> drop(c,
      * strerror). */
     for (;;) {
-        char *dst;
-        size_t want;
-        if (c->hdr_got < 4) {
-            dst = (char *)c->hdr + c->hdr_got;
-            want = 4 - c->hdr_got;
-        } else {
-            dst = c->buf + c->got;
-            want = c->len - c->got;
+        bool header = c->hdr_got < 4;
+        char *dst = header ? (char *)c->hdr + c->hdr_got : c->buf + c->got;
+        size_t want = header ? 4 - c->hdr_got : c->len - c->got;
+        if (want == 0) {
+            to_reply(c);
+            return;
         }
-        ssize_t n = want > 0 ? read(c->fd, dst, want) : 0;
+        ssize_t n = read(c->fd, dst, want);
         if (n == -1 && errno == EINTR)
             continue;
         if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
+        if (n == 0) {
+            drop(c, "closed before its request was whole");
+            return;
+        }
         if (n == -1) {
             drop(c, strerror(errno));
             return;
         }
-        if (n == 0 && want > 0) {
-            drop(c, "closed before its request was whole");
-            return;
-        }
-        if (c->hdr_got < 4) {
-            c->hdr_got += (size_t)n;
-            if (c->hdr_got < 4)
-                continue;
-            uint32_t be;
-            memcpy(&be, c->hdr, 4);
-            c->len = ntohl(be);
-            if (c->len > US_MAX) {
-                char why[96];
-                snprintf(why, sizeof why,
-                         "announced %lu bytes, more than %u: dropped",
-                         (unsigned long)c->len, US_MAX);
-                drop(c, why);
-                return;
-            }
-            c->buf = malloc(4 + (size_t)c->len);
-            if (c->buf == NULL)
-                die("malloc %lu bytes", (unsigned long)c->len + 4);
-            c->got = 0;
-        } else {
+        if (!header) {
             c->got += (size_t)n;
+            continue;
         }
-        if (c->hdr_got == 4 && c->got == c->len) {
-            to_reply(c);
+        c->hdr_got += (size_t)n;
+        if (c->hdr_got == 4 && !take_length(c))
             return;
-        }
     }
     //> (void)to_reply;
-    //> drop(c, "read_some: not written yet (TODO 2)");
-    /* END TODO 2 */
+    //> (void)take_length;
+    //> drop(c, "read_some: not written yet (TODO 4)");
+    /* END TODO 4 */
 }
 
 /* c is writable: write what the socket takes.  true when the reply is
- * all out (the client is served). */
+ * all out (the client is served, and dropped); false when more is to go,
+ * or when c was dropped because the client vanished or a write failed. */
 static bool write_some(struct conn *c)
 {
-    /* TODO 3: loop: write(c->fd, buf + sent, 4 + len - sent).  Count what
+    /* TODO 5: loop: write(c->fd, buf + sent, 4 + len - sent).  Count what
      * went.  All out: drop(c, NULL), return true.  EAGAIN: return false
      * and wait for POLLOUT.  EINTR: again.  EPIPE or ECONNRESET (the
      * client vanished; SIGPIPE is ignored, so this is an error, not a
@@ -263,9 +292,9 @@ static bool write_some(struct conn *c)
     }
     drop(c, NULL);
     return true;
-    //> drop(c, "write_some: not written yet (TODO 3)");
+    //> drop(c, "write_some: not written yet (TODO 5)");
     //> return false;
-    /* END TODO 3 */
+    /* END TODO 5 */
 }
 
 /* Accept every client waiting, as long as a slot is free. */
@@ -281,8 +310,8 @@ static void accept_all(int lfd, unsigned *next_id)
         int fd = accept(lfd, NULL, NULL);
         if (fd == -1 && errno == EINTR)
             continue;
-        if (fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-                         errno == ECONNABORTED))
+        if (fd == -1 &&
+            (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED))
             return;
         if (fd == -1)
             die("accept");
@@ -294,33 +323,45 @@ static void accept_all(int lfd, unsigned *next_id)
     }
 }
 
-static unsigned long parse_count(const char *arg)
+/* atexit, and the normal end: remove US_PATH if this server made it.
+ * Safe to call twice; never dies (it runs inside exit()). */
+static void remove_path(void)
 {
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || n < 1 ||
-        n > 1000000) {
-        warn_msg("bad -n '%s': want a number from 1 to 1000000", arg);
-        die_usage(USAGE);
-    }
-    return n;
+    /* TODO 6: if bound, unlink(US_PATH) (ENOENT: gone already; any other
+     * failure: warn_sys()) and clear bound. */
+    if (bound && unlink(US_PATH) == -1 && errno != ENOENT)
+        warn_sys("unlink %s", US_PATH);
+    bound = false;
+    //> (void)bound;
+    /* END TODO 6 */
 }
 
-int main(int argc, char *argv[])
+/* -n COUNT, or 0 (serve until a signal).  Misuse: the usage line. */
+static unsigned long parse_args(int argc, char *argv[])
 {
-    err_setprog(argv[0]);
     unsigned long count = 0;
     int opt;
     while ((opt = getopt(argc, argv, "n:")) != -1) {
         if (opt != 'n')
             die_usage(USAGE);
-        count = parse_count(optarg);
+        count = (unsigned long)arg_long("-n", optarg, 1, 1000000, USAGE);
     }
     if (optind != argc)
         die_usage(USAGE);
+    return count;
+}
 
-    /* A write to a vanished client must fail (EPIPE), not kill us. */
+/*
+ * SIGPIPE ignored: a write to a vanished client must fail (EPIPE), not
+ * kill us.  SIGINT and SIGTERM set stop_signal, without SA_RESTART, so
+ * that ppoll() returns EINTR; they stay blocked except inside ppoll(),
+ * which unblocks them and waits in one step: a signal that comes after
+ * the test of stop_signal and before the wait is not lost, it ends the
+ * wait.  (A plain poll() there could sleep for ever on it.)  *waiting is
+ * the mask for ppoll(): the one from before, without them blocked.
+ */
+static void catch_signals(sigset_t *waiting)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -332,26 +373,35 @@ int main(int argc, char *argv[])
         sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
 
-    /* SIGINT and SIGTERM stay blocked except inside ppoll(), which
-     * unblocks them and waits in one step: a signal that comes after the
-     * test of stop_signal and before the wait is not lost, it ends the
-     * wait.  (A plain poll() there could sleep for ever on it.) */
-    sigset_t stops, waiting;
+    sigset_t stops;
     sigemptyset(&stops);
     sigaddset(&stops, SIGINT);
     sigaddset(&stops, SIGTERM);
-    if (sigprocmask(SIG_BLOCK, &stops, &waiting) == -1)
+    if (sigprocmask(SIG_BLOCK, &stops, waiting) == -1)
         die("sigprocmask");
+}
 
-    if (atexit(remove_path) != 0)
-        die_msg("atexit failed");
-    for (int i = 0; i < US_MAX_CONN; i++)
-        conns[i].fd = -1;
-    int lfd = listen_here();
-    printf(US_READY);
-    if (fflush(stdout) == EOF)
-        die("write stdout");
+/* Serve the clients that pfd (filled by serve()) says are ready; count
+ * the ones whose reply went out whole into *served. */
+static void serve_ready(const struct pollfd *pfd, unsigned long *served)
+{
+    for (int i = 0; i < US_MAX_CONN; i++) {
+        struct conn *c = &conns[i];
+        if (c->fd == -1 || pfd[i + 1].revents == 0)
+            continue;
+        if (!c->writing)
+            read_some(c);
+        if (c->fd != -1 && c->writing && write_some(c))
+            (*served)++;
+    }
+}
 
+/* The ppoll() loop on lfd and the clients, until count clients are
+ * served (count 0: no limit) or a stop signal came.  Returns how many
+ * were served. */
+static unsigned long serve(int lfd, unsigned long count,
+                           const sigset_t *waiting)
+{
     static struct pollfd pfd[US_MAX_CONN + 1];
     unsigned next_id = 0;
     unsigned long served = 0;
@@ -364,33 +414,50 @@ int main(int argc, char *argv[])
             pfd[i + 1].events = conns[i].writing ? POLLOUT : POLLIN;
             pfd[i + 1].revents = 0;
         }
-        if (ppoll(pfd, US_MAX_CONN + 1, NULL, &waiting) == -1) {
+        if (ppoll(pfd, US_MAX_CONN + 1, NULL, waiting) == -1) {
             if (errno == EINTR)
                 continue;
             die("ppoll");
         }
-        for (int i = 0; i < US_MAX_CONN; i++) {
-            struct conn *c = &conns[i];
-            if (c->fd == -1 || pfd[i + 1].revents == 0)
-                continue;
-            if (!c->writing)
-                read_some(c);
-            if (c->fd != -1 && c->writing && write_some(c))
-                served++;
-        }
+        serve_ready(pfd, &served);
         if (pfd[0].revents & POLLIN)
             accept_all(lfd, &next_id);
     }
+    return served;
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    unsigned long count = parse_args(argc, argv);
+    sigset_t waiting;
+    catch_signals(&waiting);
+    if (atexit(remove_path) != 0)
+        die_msg("atexit failed");
+    for (int i = 0; i < US_MAX_CONN; i++)
+        conns[i].fd = -1;
+
+    clear_leftover();
+    int lfd = listen_here();
+    printf(US_READY);
+    if (fflush(stdout) == EOF)
+        die("write stdout");
+
+    unsigned long served = serve(lfd, count, &waiting);
 
     for (int i = 0; i < US_MAX_CONN; i++)
         if (conns[i].fd != -1)
             drop(&conns[i], NULL);
-    close(lfd);
+    if (close(lfd) == -1)
+        die("close %s", US_PATH);
     remove_path();
     if (stop_signal != 0)
-        printf("usrv: %s: ", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        printf("%s: %s: ", err_prog(),
+               stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     else
-        printf("usrv: ");
+        printf("%s: ", err_prog());
     printf("removed %s (clients served: %lu)\n", US_PATH, served);
+    if (fflush(stdout) == EOF)
+        die("write stdout");
     return EXIT_SUCCESS;
 }
