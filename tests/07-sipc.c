@@ -51,14 +51,12 @@ static int find_segment(const char *dir)
 
 static void remove_segment(int id)
 {
-    if (shmctl(id, IPC_RMID, NULL) == -1 && errno != EINVAL &&
-        errno != EIDRM)
+    if (shmctl(id, IPC_RMID, NULL) == -1 && errno != EINVAL && errno != EIDRM)
         h_fail("harness: shmctl IPC_RMID: %s", strerror(errno));
 }
 
 /* Start sipc1 (with COUNT unless NULL) and wait until it says ready. */
-static struct h_proc *start_server_in(const struct h_opts *o,
-                                      const char *count)
+static struct h_proc *start_server_in(const struct h_opts *o, const char *count)
 {
     return h_start_ready(o, "sipc1: ready\n", "sipc1", count, NULL);
 }
@@ -102,11 +100,10 @@ static struct h_proc *start_waiting_client(const char *text)
 static const char *reply_line(unsigned serial, pid_t pid, const char *text)
 {
     static char buf[512];
-    int n = snprintf(buf, sizeof buf, "reply %u for %ld: ", serial,
-                     (long)pid);
+    int n = snprintf(buf, sizeof buf, "reply %u for %ld: ", serial, (long)pid);
     for (size_t i = 0; text[i] != '\0' && (size_t)n < sizeof buf - 2; i++)
-        buf[n++] = (char)(text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32
-                                                           : text[i]);
+        buf[n++] =
+            (char)(text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32 : text[i]);
     buf[n++] = '\n';
     buf[n] = '\0';
     return buf;
@@ -127,15 +124,14 @@ static unsigned expect_reply(const struct h_proc *c, const char *text,
         out += strlen(WAITING);
     }
     unsigned serial = 0;
-    if (sscanf(out, "reply %u ", &serial) != 1 || serial < 1 ||
-        serial > max ||
+    if (sscanf(out, "reply %u ", &serial) != 1 || serial < 1 || serial > max ||
         strcmp(out, reply_line(serial, c->pid, text)) != 0)
         h_fail("sipc2 should print %s (N from 1 to %u)\n  stdout: %s\n"
                "  stderr: %s\n  command: %s",
                h_quote(reply_line(0, c->pid, text),
                        strlen(reply_line(0, c->pid, text))),
-               max, h_quote(c->out, c->out_len),
-               h_quote(c->err, c->err_len), c->cmd);
+               max, h_quote(c->out, c->out_len), h_quote(c->err, c->err_len),
+               c->cmd);
     return serial;
 }
 
@@ -143,14 +139,13 @@ static unsigned expect_reply(const struct h_proc *c, const char *text,
 static int served_lines(const struct h_proc *s)
 {
     int n = 0;
-    for (const char *p = s->out; (p = strstr(p, "sipc1: served")) != NULL;
-         p++)
+    for (const char *p = s->out; (p = strstr(p, "sipc1: served")) != NULL; p++)
         n++;
     return n;
 }
 
-static void expect_served(const struct h_proc *s, unsigned serial,
-                          pid_t pid, const char *text)
+static void expect_served(const struct h_proc *s, unsigned serial, pid_t pid,
+                          const char *text)
 {
     char want[512];
     snprintf(want, sizeof want, "sipc1: served %u for %ld: %s\n", serial,
@@ -246,8 +241,7 @@ START_TEST(sequential_clients)
         pids[i] = c->pid;
     }
     stop_server(s, SIGTERM);
-    if (served_lines(s) != 5 || strstr(s->out, "(requests served: 5)") ==
-                                    NULL)
+    if (served_lines(s) != 5 || strstr(s->out, "(requests served: 5)") == NULL)
         h_fail("after 5 clients sipc1 should print 5 \"served\" lines and "
                "\"(requests served: 5)\"; stdout: %s",
                h_quote(s->out, s->out_len));
@@ -571,8 +565,7 @@ START_TEST(wrong_size)
     if (!there)
         h_fail("a segment of 1 MiB under our key was removed by a program "
                "that did not create it");
-    if (s->timed_out ||
-        (WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0))
+    if (s->timed_out || (WIFEXITED(s->status) && WEXITSTATUS(s->status) == 0))
         h_fail("sipc1 took a 1 MiB segment under its key as its own (%s): "
                "shmget finds a larger segment without an error; compare "
                "shm_segsz (shmctl IPC_STAT) with SHM_SIZE\n  command: %s",
@@ -620,9 +613,10 @@ END_TEST
 
 START_TEST(usage)
 {
-    static const char *const client[][3] = {
-        {"one", "two", NULL}, {"-t", "0", "x"}, {"-t", "x", "y"},
-        {"-t", "3601", "z"}};
+    static const char *const client[][3] = {{"one", "two", NULL},
+                                            {"-t", "0", "x"},
+                                            {"-t", "x", "y"},
+                                            {"-t", "3601", "z"}};
     for (size_t i = 0; i < sizeof client / sizeof client[0]; i++) {
         struct h_proc *c = h_run(NULL, "sipc2", client[i][0], client[i][1],
                                  client[i][2], NULL);
@@ -633,11 +627,10 @@ START_TEST(usage)
     static const char *const server[][2] = {
         {"0", NULL}, {"x", NULL}, {"-1", NULL}, {"1", "2"}};
     for (size_t i = 0; i < sizeof server / sizeof server[0]; i++) {
-        struct h_proc *s = h_run(NULL, "sipc1", server[i][0], server[i][1],
-                                 NULL);
+        struct h_proc *s =
+            h_run(NULL, "sipc1", server[i][0], server[i][1], NULL);
         if (s->timed_out)
-            h_fail("%s should fail with a usage line, but it started",
-                   s->cmd);
+            h_fail("%s should fail with a usage line, but it started", s->cmd);
         h_expect_exit(s, 2);
         h_expect_stderr_has(s, "usage:", NULL);
         h_expect_stdout_empty(s);
@@ -686,8 +679,7 @@ static const struct h_test tests[] = {
      "off-by-one in the length check"},
     {&overlong_message, 1, "a 256-byte message: usage error, status 2",
      "the message is silently cut short or overflows the slot"},
-    {&usage, 1, "bad arguments: usage line, status 2",
-     "no argument check"},
+    {&usage, 1, "bad arguments: usage line, status 2", "no argument check"},
 };
 
 H_LAB("07-sipc", "shm.h sipc1.c sipc2.c", "sipc1 sipc2", tests)

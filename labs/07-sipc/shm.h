@@ -112,23 +112,23 @@ enum {
 
 /* A request, written by the client that holds the slot. */
 struct sipc_request {
-    pid_t pid;             /* the client's pid */
-    char text[SIPC_TEXT];  /* the message, NUL-terminated */
+    pid_t pid;            /* the client's pid */
+    char text[SIPC_TEXT]; /* the message, NUL-terminated */
 };
 
 /* A reply, written by the server. */
 struct sipc_reply {
-    pid_t pid;             /* the pid of the request it answers */
-    unsigned serial;       /* 1 for the server's first request, then 2.. */
-    char text[SIPC_TEXT];  /* the request's text in upper case */
+    pid_t pid;            /* the pid of the request it answers */
+    unsigned serial;      /* 1 for the server's first request, then 2.. */
+    char text[SIPC_TEXT]; /* the request's text in upper case */
 };
 
 /* The whole segment. */
 struct sipc_shm {
-    _Atomic uint32_t state;   /* slot state | SIPC_CLOSED; the futex word */
-    _Atomic pid_t server;     /* the server's pid; 0 until one takes it */
-    struct sipc_request req;  /* valid in REQUEST (after acquire) */
-    struct sipc_reply rep;    /* valid in REPLY (after acquire) */
+    _Atomic uint32_t state;  /* slot state | SIPC_CLOSED; the futex word */
+    _Atomic pid_t server;    /* the server's pid; 0 until one takes it */
+    struct sipc_request req; /* valid in REQUEST (after acquire) */
+    struct sipc_reply rep;   /* valid in REPLY (after acquire) */
 };
 
 /* The segment's size, the same for everyone: a segment of another size
@@ -155,8 +155,8 @@ static inline int sipc_wait(_Atomic uint32_t *word, uint32_t seen, long ms)
         ms = 1;
     struct timespec limit = {ms / 1000, (ms % 1000) * 1000000L};
     /* The kernel reads the word as a plain uint32_t: the same bytes. */
-    if (syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, seen, &limit,
-                NULL, 0) == -1 &&
+    if (syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, seen, &limit, NULL,
+                0) == -1 &&
         errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT)
         return -1;
     return 0;
@@ -165,8 +165,8 @@ static inline int sipc_wait(_Atomic uint32_t *word, uint32_t seen, long ms)
 /* Wake every process sleeping in sipc_wait() on word.  -1 on error. */
 static inline int sipc_wake(_Atomic uint32_t *word)
 {
-    if (syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT_MAX, NULL,
-                NULL, 0) == -1)
+    if (syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT_MAX, NULL, NULL,
+                0) == -1)
         return -1;
     return 0;
 }

@@ -37,6 +37,7 @@
 
 #include "err.h"
 #include "shm.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -83,6 +84,51 @@ static void remove_segment(void)
     /* END TODO 1 */
 }
 
+/* Find the segment keyed key, or create it (then it is ours: shmid is
+ * set at once), and attach it into shm.  Returns its id; -1 when a found
+ * segment went away before we could look it up (the caller starts over).
+ * Dies on a segment of another size than SHM_SIZE, and on errors. */
+static int open_segment(key_t key)
+{
+    int id = -1;
+    /* TODO 2: create the segment with shmget(key, SHM_SIZE, IPC_CREAT |
+     * IPC_EXCL | SHM_MODE); when it is ours, set shmid at once (so atexit
+     * removes it).  EEXIST: a client made it first, find it with
+     * shmget(key, SHM_SIZE, 0) (ENOENT: it went again, return -1; EINVAL:
+     * a smaller segment has our key; a larger one is found all the same,
+     * so read its size with shmctl(IPC_STAT): another size than SHM_SIZE,
+     * die_msg() that a segment of another size has our key, naming "ipcrm
+     * -M <key>").  Other errors: die().  Attach it with shmat() into shm
+     * and return its id. */
+    (void)key;
+    die_msg("open_segment: not written yet (TODO 2)");
+    /* END TODO 2 */
+    return id;
+}
+
+/* Take the segment id (keyed key), attached at shm, for this server.
+ * Returns 1 when it is ours: shm->server is our pid, the slot is EMPTY,
+ * shmid is id.  Returns 0 when its creator had given up on it (closed):
+ * then it is removed and detached, and the caller starts over.  Dies when
+ * another server holds it, or it is in any other state. */
+static int claim_segment(key_t key, int id)
+{
+    /* TODO 3: compare-and-swap shm->server from 0 to getpid(); if it
+     * holds a pid already, die_msg() saying the segment is taken by that
+     * sipc1 (still running, or killed: kill(pid, 0) tells) and naming
+     * "ipcrm -M <key>".  Then compare-and-swap state from SIPC_NOSERVER
+     * to SIPC_EMPTY (acq_rel): it worked, the segment is ours: set shmid,
+     * sipc_wake() the state word and return 1.  If the state was
+     * SIPC_CLOSED, its creator gave up on it: remove it (IPC_RMID; EINVAL
+     * and EIDRM mean gone already), set shmid to -1, detach, return 0.
+     * Any other state: die_msg() with "ipcrm -M <key>". */
+    (void)key;
+    (void)id;
+    die_msg("claim_segment: not written yet (TODO 3)");
+    /* END TODO 3 */
+    return 0;
+}
+
 /* Find or create this directory's segment, attach it and take it: on
  * return shm->server is our pid and the slot is EMPTY. */
 static void take_segment(void)
@@ -91,59 +137,65 @@ static void take_segment(void)
     if (key == -1)
         die("ftok .");
     for (;;) {
-        /* TODO 2: create the segment with shmget(key, SHM_SIZE, IPC_CREAT
-         * | IPC_EXCL | SHM_MODE); when it is ours, set shmid at once (so
-         * atexit removes it).  EEXIST: a client made it first, find it
-         * with shmget(key, SHM_SIZE, 0) (ENOENT: it went again, start
-         * over; EINVAL: a smaller segment has our key; a larger one is
-         * found all the same, so read its size with shmctl(IPC_STAT):
-         * another size than SHM_SIZE, die_msg() that a segment of another
-         * size has our key, naming "ipcrm -M <key>").  Attach it with
-         * shmat() into shm.
-         * Take it: compare-and-swap shm->server from 0 to getpid(); if it
-         * holds a pid already, die_msg() saying the segment is taken by
-         * that sipc1 (still running, or killed: kill(pid, 0) tells) and
-         * naming "ipcrm -M <key>".  Then compare-and-swap state from
-         * SIPC_NOSERVER to SIPC_EMPTY (acq_rel) and sipc_wake() it.  If
-         * the state was SIPC_CLOSED, its creator gave up on it: remove it
-         * (IPC_RMID; EINVAL and EIDRM mean gone already), detach, start
-         * over.  Any other state: die_msg() with "ipcrm -M <key>". */
-        (void)key;
-        die_msg("take_segment: not written yet (TODO 2)");
-        /* END TODO 2 */
+        int id = open_segment(key);
+        if (id != -1 && claim_segment(key, id))
+            return;
     }
 }
 
-/* Answer the request in the slot: the caller saw SIPC_REQUEST. */
+/* Answer the request in the slot, whose state the caller's acquire load
+ * saw SIPC_REQUEST: copy it into *req (for the log line), write the reply
+ * with this serial number and publish it. */
+static void answer_request(unsigned serial, struct sipc_request *req)
+{
+    /* TODO 4: the request is complete: copy shm->req into *req (the
+     * acquire load that saw SIPC_REQUEST makes the client's writes
+     * visible).  Force a NUL at the end of req->text: a client's bytes
+     * are not to be trusted.  Write the reply into shm->rep: pid, serial
+     * and the text in upper case (toupper).  Then publish it: store
+     * SIPC_REPLY into state with memory_order_release (after the data,
+     * never before), and sipc_wake() the state word. */
+    (void)serial;
+    (void)req;
+    die_msg("answer_request: not written yet (TODO 4)");
+    /* END TODO 4 */
+}
+
+/* Serve the request in the slot as number serial, and log it. */
 static void serve(unsigned serial)
 {
     struct sipc_request req;
-    /* TODO 3: the request is complete: copy shm->req into req (the
-     * acquire load that saw SIPC_REQUEST makes the client's writes
-     * visible).  Force a NUL at the end of req.text: a client's bytes are
-     * not to be trusted.  Write the reply into shm->rep: pid, serial and
-     * the text in upper case (toupper).  Then publish it: store
-     * SIPC_REPLY into state with memory_order_release (after the data,
-     * never before), and sipc_wake() the state word. */
-    memset(&req, 0, sizeof req);
-    /* END TODO 3 */
+    answer_request(serial, &req);
     printf("%s: served %u for %ld: %s\n", err_prog(), serial, (long)req.pid,
            req.text);
     fflush(stdout);
 }
 
-/* COUNT from the command line: 1 or more; a usage error otherwise. */
-static unsigned long parse_count(const char *arg)
+/* Make on_stop the handler of SIGINT and SIGTERM. */
+static void catch_signals(void)
 {
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' ||
-        n == 0 || n > 1000000) {
-        warn_msg("bad COUNT '%s': want a number from 1 to 1000000", arg);
-        die_usage(USAGE);
-    }
-    return n;
+    /* TODO 5: install on_stop for SIGINT and SIGTERM with sigaction(),
+     * sa_flags 0 (no SA_RESTART: the futex wait then returns at once with
+     * EINTR).  A failure: die(). */
+    (void)on_stop; /* you will need it */
+    /* END TODO 5 */
+}
+
+/* Serve requests until stop_signal is set or count requests are served
+ * (count 0: no limit).  Returns how many were served. */
+static unsigned long serve_requests(unsigned long count)
+{
+    unsigned long served = 0;
+    /* TODO 6: loop while stop_signal is 0 and count is not reached: load
+     * state with memory_order_acquire.  If the slot holds SIPC_REQUEST,
+     * count it in served and serve(served).  Otherwise sleep with
+     * sipc_wait(&shm->state, the value you loaded, SIPC_TICK_MS) and go
+     * round: never spin, and never sleep without passing the value you
+     * saw (a change in between would be missed). */
+    (void)count;
+    (void)serve; /* you will need it */
+    /* END TODO 6 */
+    return served;
 }
 
 int main(int argc, char *argv[])
@@ -151,39 +203,27 @@ int main(int argc, char *argv[])
     err_setprog(argv[0]);
     if (argc > 2)
         die_usage(USAGE);
-    unsigned long count = argc == 2 ? parse_count(argv[1]) : 0;
+    unsigned long count = 0; /* no limit */
+    if (argc == 2)
+        count = (unsigned long)arg_long("COUNT", argv[1], 1, 1000000, USAGE);
 
-    /* TODO 4: install on_stop for SIGINT and SIGTERM with sigaction(),
-     * sa_flags 0 (no SA_RESTART: the futex wait then returns at once with
-     * EINTR).  Do it before the segment exists, so that no signal can
+    /* Signals first, before the segment exists, so that no signal can
      * kill us between making it and being ready to remove it. */
-    (void)on_stop; /* you will need it */
-    /* END TODO 4 */
-
+    catch_signals();
     if (atexit(remove_segment) != 0)
         die_msg("atexit failed");
     take_segment();
     printf("%s: ready\n", err_prog());
     fflush(stdout);
 
-    unsigned long served = 0;
-    /* TODO 5: until stop_signal is set or COUNT requests are served
-     * (count 0: no limit): load state with memory_order_acquire.  If the
-     * slot holds SIPC_REQUEST, count it in served and serve(served).  Otherwise
-     * sleep with sipc_wait(&shm->state, the value you loaded,
-     * SIPC_TICK_MS) and go round: never spin, and never sleep without
-     * passing the value you saw (a change in between would be missed). */
-    (void)count;
-    (void)serve; /* you will need it */
-    /* END TODO 5 */
-
+    unsigned long served = serve_requests(count);
     remove_segment();
     if (stop_signal != 0)
         printf("%s: %s: removed the segment (requests served: %lu)\n",
                err_prog(), stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
                served);
     else
-        printf("%s: removed the segment (requests served: %lu)\n",
-               err_prog(), served);
+        printf("%s: removed the segment (requests served: %lu)\n", err_prog(),
+               served);
     return EXIT_SUCCESS;
 }

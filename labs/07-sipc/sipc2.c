@@ -38,6 +38,7 @@
 
 #include "err.h"
 #include "shm.h"
+#include "util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -90,25 +91,26 @@ static void give_back(void)
     /* END TODO 1 */
 }
 
-/* Find or create this directory's segment and attach it into shm. */
-static void open_segment(void)
+/* Find the segment keyed key (the global), or create it (then it is ours
+ * to remove until a server takes it: shmid is set at once), and attach it
+ * into shm.  Returns its id; -1 when a found segment went away before we
+ * could look it up (the caller starts over).  Dies on a segment of another
+ * size than SHM_SIZE, and on errors. */
+static int open_segment(void)
 {
-    key = ftok(".", SHM_PROJ_ID);
-    if (key == -1)
-        die("ftok .");
-    for (;;) {
-        /* TODO 2: create the segment with shmget(key, SHM_SIZE, IPC_CREAT
-         * | IPC_EXCL | SHM_MODE); when that works, it is ours: set shmid
-         * at once.  EEXIST: the server (or another client) made it, find
-         * it with shmget(key, SHM_SIZE, 0); ENOENT then means it went in
-         * between, so start over; EINVAL (smaller) or a size other than
-         * SHM_SIZE read with shmctl(IPC_STAT) (larger: shmget finds it):
-         * die_msg() that a segment of another size has our key, naming
-         * "ipcrm -M <key>".  Other errors: die().  Attach it with shmat()
-         * into shm and return. */
-        die_msg("open_segment: not written yet (TODO 2)");
-        /* END TODO 2 */
-    }
+    int id = -1;
+    /* TODO 2: create the segment with shmget(key, SHM_SIZE, IPC_CREAT |
+     * IPC_EXCL | SHM_MODE); when that works, it is ours: set shmid at
+     * once.  EEXIST: the server (or another client) made it, find it with
+     * shmget(key, SHM_SIZE, 0); ENOENT then means it went in between:
+     * return -1; EINVAL (smaller) or a size other than SHM_SIZE read with
+     * shmctl(IPC_STAT) (larger: shmget finds it): die_msg() that a
+     * segment of another size has our key, naming "ipcrm -M <key>".
+     * Other errors: die().  Attach it with shmat() into shm and return
+     * its id. */
+    die_msg("open_segment: not written yet (TODO 2)");
+    /* END TODO 2 */
+    return id;
 }
 
 /* Fail when the server that took the segment no longer exists: a killed
@@ -132,27 +134,16 @@ static long ms_left(const struct timespec *deadline)
            (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-/* The seconds of -t: 1 .. MAX_WAIT; a usage error otherwise. */
-static long parse_wait(const char *arg)
+/* Read the command line: the seconds of -t into *wait_secs (DEFAULT_WAIT
+ * without -t), and return the message.  A usage error for anything
+ * else. */
+static const char *parse_args(int argc, char *argv[], long *wait_secs)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || n < 1 || n > MAX_WAIT) {
-        warn_msg("bad SECONDS '%s': want 1 to %d", arg, MAX_WAIT);
-        die_usage(USAGE);
-    }
-    return n;
-}
-
-int main(int argc, char *argv[])
-{
-    err_setprog(argv[0]);
-    long wait_secs = DEFAULT_WAIT;
+    *wait_secs = DEFAULT_WAIT;
     int opt;
     while ((opt = getopt(argc, argv, "t:")) != -1) {
         if (opt == 't')
-            wait_secs = parse_wait(optarg);
+            *wait_secs = arg_long("SECONDS", optarg, 1, MAX_WAIT, USAGE);
         else
             die_usage(USAGE);
     }
@@ -161,13 +152,16 @@ int main(int argc, char *argv[])
     const char *text = optind < argc ? argv[optind] : DEFAULT_MESSAGE;
     size_t len = strlen(text);
     if (len > SIPC_TEXT - 1) {
-        warn_msg("message too long: %zu bytes, at most %d", len,
-                 SIPC_TEXT - 1);
+        warn_msg("message too long: %zu bytes, at most %d", len, SIPC_TEXT - 1);
         die_usage(USAGE);
     }
+    return text;
+}
 
-    /* Give up cleanly on SIGINT and SIGTERM; sa_flags 0, so a futex wait
-     * returns at once with EINTR. */
+/* Give up cleanly on SIGINT and SIGTERM: on_stop sets the flag, and with
+ * sa_flags 0 a futex wait returns at once with EINTR. */
+static void catch_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -176,6 +170,72 @@ int main(int argc, char *argv[])
     if (sigaction(SIGINT, &sa, NULL) == -1 ||
         sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
+}
+
+/* Take the slot for our request: on return its state is SIPC_BUSY and it
+ * is ours.  Waits (asleep) for a server and for the slot until deadline,
+ * wait_secs after the start, at most.  Dies when the segment is closed,
+ * its server is gone, a signal came, or the time is up. */
+static void take_slot(const struct timespec *deadline, long wait_secs)
+{
+    int said = 0;
+    /* TODO 3: loop: load state (memory_order_acquire).  SIPC_CLOSED set:
+     * die_msg() that the server stopped (or, if the state is SIPC_CLOSED
+     * alone, that the segment's creator gave up).  A server has taken the
+     * segment (not SIPC_NOSERVER): check_server().  SIPC_EMPTY:
+     * compare-and-swap it to SIPC_BUSY; if that works the slot is ours,
+     * return; if not, another client was faster, go round.
+     * SIPC_NOSERVER: the first time, print "<prog>: waiting for a server"
+     * on stdout and fflush.  Then: stop_signal set: die_msg()
+     * "<SIGINT|SIGTERM>: gave up"; past the deadline (ms_left() <= 0):
+     * die_msg() "no server came within <n> s" (no server yet) or "the
+     * slot stayed busy for <n> s".  Else sipc_wait() on the value you
+     * loaded, at most ms_left() ms, and go round. */
+    (void)said;
+    (void)deadline;
+    (void)wait_secs;
+    (void)check_server; /* you will need it */
+    (void)ms_left;
+    /* END TODO 3 */
+}
+
+/* Put our request, text (at most SIPC_TEXT - 1 bytes), into the slot we
+ * hold (SIPC_BUSY) and hand it to the server.  Dies when the server has
+ * stopped. */
+static void send_request(const char *text)
+{
+    /* TODO 4: write the request into shm->req (our pid, the text with its
+     * NUL), then publish it: compare-and-swap state from SIPC_BUSY to
+     * SIPC_REQUEST with memory_order_release, so the server sees the data
+     * before the state.  If the swap fails the server has stopped
+     * (SIPC_CLOSED): die_msg().  Then sipc_wake() the state word. */
+    (void)text;
+    /* END TODO 4 */
+}
+
+/* Wait for the reply to our request, with no deadline but the server's
+ * life, copy it into *rep and hand the slot on to the next client.  Dies
+ * when the server stops or is gone before it replied. */
+static void receive_reply(struct sipc_reply *rep)
+{
+    /* TODO 5: loop: load state (acquire); slot SIPC_REPLY (with or
+     * without SIPC_CLOSED): copy shm->rep into *rep and leave the loop;
+     * SIPC_CLOSED set otherwise: die_msg() that the server stopped before
+     * it replied; check_server(); sipc_wait() on the value loaded,
+     * SIPC_TICK_MS.  Then hand the slot on: compare-and-swap SIPC_REPLY to
+     * SIPC_EMPTY (release; it fails only when the server has closed the
+     * segment, and then nothing needs handing on) and sipc_wake() the
+     * state word. */
+    memset(rep, 0, sizeof *rep);
+    /* END TODO 5 */
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    long wait_secs;
+    const char *text = parse_args(argc, argv, &wait_secs);
+    catch_signals();
     if (atexit(give_back) != 0)
         die_msg("atexit failed");
 
@@ -183,46 +243,16 @@ int main(int argc, char *argv[])
     if (clock_gettime(CLOCK_MONOTONIC, &deadline) == -1)
         die("clock_gettime");
     deadline.tv_sec += wait_secs;
-    open_segment();
+    key = ftok(".", SHM_PROJ_ID);
+    if (key == -1)
+        die("ftok .");
+    while (open_segment() == -1)
+        ; /* it went away between our two shmget calls: start over */
 
-    int said = 0;
-    /* TODO 3: take the slot.  Loop: load state (memory_order_acquire).
-     * SIPC_CLOSED set: die_msg() that the server stopped (or, if the state
-     * is SIPC_CLOSED alone, that the segment's creator gave up).  A server
-     * has taken the segment (not SIPC_NOSERVER): check_server().
-     * SIPC_EMPTY: compare-and-swap it to SIPC_BUSY; if that works the
-     * slot is ours, leave the loop; if not, another client was faster, go
-     * round.  SIPC_NOSERVER: the first time, print "<prog>: waiting for a
-     * server" on stdout and fflush.  Then: stop_signal set: die_msg()
-     * "<SIGINT|SIGTERM>: gave up"; past the deadline (ms_left() <= 0):
-     * die_msg() "no server came within <n> s" (no server yet) or "the
-     * slot stayed busy for <n> s".  Else sipc_wait() on the value you
-     * loaded, at most ms_left() ms, and go round. */
-    (void)said;
-    (void)check_server; /* you will need it */
-    (void)ms_left;
-    /* END TODO 3 */
-
-    /* TODO 4: the slot is ours (SIPC_BUSY): write the request into
-     * shm->req (our pid, the text with its NUL), then publish it:
-     * compare-and-swap state from SIPC_BUSY to SIPC_REQUEST with
-     * memory_order_release, so the server sees the data before the state.
-     * If the swap fails the server has stopped (SIPC_CLOSED): die_msg().
-     * Then sipc_wake() the state word. */
-    /* END TODO 4 */
-
+    take_slot(&deadline, wait_secs);
+    send_request(text);
     struct sipc_reply rep;
-    /* TODO 5: wait for the reply, with no deadline but the server's life:
-     * loop: load state (acquire); slot SIPC_REPLY (with or without
-     * SIPC_CLOSED): copy shm->rep into rep and leave the loop; SIPC_CLOSED
-     * set otherwise: die_msg() that the server stopped before it replied;
-     * check_server(); sipc_wait() on the value loaded, SIPC_TICK_MS.  Then
-     * hand the slot on: compare-and-swap SIPC_REPLY to SIPC_EMPTY
-     * (release; it fails only when the server has closed the segment, and
-     * then nothing needs handing on) and sipc_wake() the state word. */
-    memset(&rep, 0, sizeof rep);
-    /* END TODO 5 */
-
+    receive_reply(&rep);
     rep.text[SIPC_TEXT - 1] = '\0';
     if (rep.pid != getpid())
         die_msg("the reply is for pid %ld, not for us", (long)rep.pid);

@@ -37,6 +37,7 @@
 
 #include "err.h"
 #include "shm.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -95,6 +96,102 @@ static void remove_segment(void)
     /* END TODO 1 */
 }
 
+/* Find the segment keyed key, or create it (then it is ours: shmid is
+ * set at once), and attach it into shm.  Returns its id; -1 when a found
+ * segment went away before we could look it up (the caller starts over).
+ * Dies on a segment of another size than SHM_SIZE, and on errors. */
+static int open_segment(key_t key)
+{
+    int id = -1;
+    /* TODO 2: create the segment with shmget(key, SHM_SIZE, IPC_CREAT |
+     * IPC_EXCL | SHM_MODE); when it is ours, set shmid at once (so atexit
+     * removes it).  EEXIST: a client made it first, find it with
+     * shmget(key, SHM_SIZE, 0) (ENOENT: it went again, return -1; EINVAL:
+     * a smaller segment has our key; a larger one is found all the same,
+     * so read its size with shmctl(IPC_STAT): another size than SHM_SIZE,
+     * die_msg() that a segment of another size has our key, naming "ipcrm
+     * -M <key>").  Other errors: die().  Attach it with shmat() into shm
+     * and return its id. */
+    id = shmget(key, SHM_SIZE, IPC_CREAT | IPC_EXCL | SHM_MODE);
+    if (id != -1) {
+        shmid = id;
+    } else if (errno == EEXIST) {
+        id = shmget(key, SHM_SIZE, 0);
+        if (id == -1 && errno == ENOENT)
+            return -1;
+        /* shmget refuses only a smaller segment (EINVAL); a larger one is
+         * found, and must be refused too. */
+        struct shmid_ds ds;
+        if (id != -1 && shmctl(id, IPC_STAT, &ds) == -1)
+            die("shmctl IPC_STAT id %d", id);
+        if ((id == -1 && errno == EINVAL) ||
+            (id != -1 && ds.shm_segsz != SHM_SIZE))
+            die_msg("a segment with key 0x%08x exists but has another "
+                    "size than %zu bytes (remove it: ipcrm -M 0x%08x)",
+                    (unsigned)key, SHM_SIZE, (unsigned)key);
+    }
+    if (id == -1)
+        die("shmget key 0x%08x", (unsigned)key);
+    void *addr = shmat(id, NULL, 0);
+    if (addr == (void *)-1)
+        die("shmat id %d", id);
+    shm = addr;
+    //> (void)key;
+    //> die_msg("open_segment: not written yet (TODO 2)");
+    /* END TODO 2 */
+    return id;
+}
+
+/* Take the segment id (keyed key), attached at shm, for this server.
+ * Returns 1 when it is ours: shm->server is our pid, the slot is EMPTY,
+ * shmid is id.  Returns 0 when its creator had given up on it (closed):
+ * then it is removed and detached, and the caller starts over.  Dies when
+ * another server holds it, or it is in any other state. */
+static int claim_segment(key_t key, int id)
+{
+    /* TODO 3: compare-and-swap shm->server from 0 to getpid(); if it
+     * holds a pid already, die_msg() saying the segment is taken by that
+     * sipc1 (still running, or killed: kill(pid, 0) tells) and naming
+     * "ipcrm -M <key>".  Then compare-and-swap state from SIPC_NOSERVER
+     * to SIPC_EMPTY (acq_rel): it worked, the segment is ours: set shmid,
+     * sipc_wake() the state word and return 1.  If the state was
+     * SIPC_CLOSED, its creator gave up on it: remove it (IPC_RMID; EINVAL
+     * and EIDRM mean gone already), set shmid to -1, detach, return 0.
+     * Any other state: die_msg() with "ipcrm -M <key>". */
+    pid_t owner = 0;
+    if (!atomic_compare_exchange_strong(&shm->server, &owner, getpid())) {
+        int alive = kill(owner, 0) == 0 || errno == EPERM;
+        die_msg("the segment with key 0x%08x is taken by %s sipc1 "
+                "(pid %ld) (remove it: ipcrm -M 0x%08x)",
+                (unsigned)key, alive ? "a running" : "a killed", (long)owner,
+                (unsigned)key);
+    }
+    uint32_t seen = SIPC_NOSERVER;
+    if (atomic_compare_exchange_strong_explicit(&shm->state, &seen, SIPC_EMPTY,
+                                                memory_order_acq_rel,
+                                                memory_order_acquire)) {
+        shmid = id;
+        if (sipc_wake(&shm->state) == -1)
+            die("futex wake");
+        return 1;
+    }
+    if (seen != SIPC_CLOSED)
+        die_msg("the segment with key 0x%08x is in state 0x%x, not "
+                "new (remove it: ipcrm -M 0x%08x)",
+                (unsigned)key, (unsigned)seen, (unsigned)key);
+    if (shmctl(id, IPC_RMID, NULL) == -1 && errno != EINVAL && errno != EIDRM)
+        die("shmctl id %d IPC_RMID", id);
+    shmid = -1;
+    if (shmdt(shm) == -1)
+        die("shmdt");
+    shm = NULL;
+    //> (void)key;
+    //> (void)id;
+    //> die_msg("claim_segment: not written yet (TODO 3)");
+    /* END TODO 3 */
+    return 0;
+}
+
 /* Find or create this directory's segment, attach it and take it: on
  * return shm->server is our pid and the slot is EMPTY. */
 static void take_segment(void)
@@ -103,137 +200,57 @@ static void take_segment(void)
     if (key == -1)
         die("ftok .");
     for (;;) {
-        /* TODO 2: create the segment with shmget(key, SHM_SIZE, IPC_CREAT
-         * | IPC_EXCL | SHM_MODE); when it is ours, set shmid at once (so
-         * atexit removes it).  EEXIST: a client made it first, find it
-         * with shmget(key, SHM_SIZE, 0) (ENOENT: it went again, start
-         * over; EINVAL: a smaller segment has our key; a larger one is
-         * found all the same, so read its size with shmctl(IPC_STAT):
-         * another size than SHM_SIZE, die_msg() that a segment of another
-         * size has our key, naming "ipcrm -M <key>").  Attach it with
-         * shmat() into shm.
-         * Take it: compare-and-swap shm->server from 0 to getpid(); if it
-         * holds a pid already, die_msg() saying the segment is taken by
-         * that sipc1 (still running, or killed: kill(pid, 0) tells) and
-         * naming "ipcrm -M <key>".  Then compare-and-swap state from
-         * SIPC_NOSERVER to SIPC_EMPTY (acq_rel) and sipc_wake() it.  If
-         * the state was SIPC_CLOSED, its creator gave up on it: remove it
-         * (IPC_RMID; EINVAL and EIDRM mean gone already), detach, start
-         * over.  Any other state: die_msg() with "ipcrm -M <key>". */
-        int id = shmget(key, SHM_SIZE, IPC_CREAT | IPC_EXCL | SHM_MODE);
-        if (id != -1) {
-            shmid = id;
-        } else if (errno == EEXIST) {
-            id = shmget(key, SHM_SIZE, 0);
-            if (id == -1 && errno == ENOENT)
-                continue;
-            /* shmget refuses only a smaller segment (EINVAL); a larger
-             * one is found, and must be refused too. */
-            struct shmid_ds ds;
-            if (id != -1 && shmctl(id, IPC_STAT, &ds) == -1)
-                die("shmctl IPC_STAT id %d", id);
-            if ((id == -1 && errno == EINVAL) ||
-                (id != -1 && ds.shm_segsz != SHM_SIZE))
-                die_msg("a segment with key 0x%08x exists but has another "
-                        "size than %zu bytes (remove it: ipcrm -M 0x%08x)",
-                        (unsigned)key, SHM_SIZE, (unsigned)key);
-        }
-        if (id == -1)
-            die("shmget key 0x%08x", (unsigned)key);
-        void *addr = shmat(id, NULL, 0);
-        if (addr == (void *)-1)
-            die("shmat id %d", id);
-        shm = addr;
-
-        pid_t owner = 0;
-        if (!atomic_compare_exchange_strong(&shm->server, &owner,
-                                            getpid())) {
-            int alive = kill(owner, 0) == 0 || errno == EPERM;
-            die_msg("the segment with key 0x%08x is taken by %s sipc1 "
-                    "(pid %ld) (remove it: ipcrm -M 0x%08x)",
-                    (unsigned)key, alive ? "a running" : "a killed",
-                    (long)owner, (unsigned)key);
-        }
-        uint32_t seen = SIPC_NOSERVER;
-        if (atomic_compare_exchange_strong_explicit(
-                &shm->state, &seen, SIPC_EMPTY, memory_order_acq_rel,
-                memory_order_acquire)) {
-            shmid = id;
-            if (sipc_wake(&shm->state) == -1)
-                die("futex wake");
+        int id = open_segment(key);
+        if (id != -1 && claim_segment(key, id))
             return;
-        }
-        if (seen != SIPC_CLOSED)
-            die_msg("the segment with key 0x%08x is in state 0x%x, not "
-                    "new (remove it: ipcrm -M 0x%08x)",
-                    (unsigned)key, (unsigned)seen, (unsigned)key);
-        if (shmctl(id, IPC_RMID, NULL) == -1 && errno != EINVAL &&
-            errno != EIDRM)
-            die("shmctl id %d IPC_RMID", id);
-        shmid = -1;
-        if (shmdt(shm) == -1)
-            die("shmdt");
-        shm = NULL;
-        //> (void)key;
-        //> die_msg("take_segment: not written yet (TODO 2)");
-        /* END TODO 2 */
     }
 }
 
-/* Answer the request in the slot: the caller saw SIPC_REQUEST. */
-static void serve(unsigned serial)
+/* Answer the request in the slot, whose state the caller's acquire load
+ * saw SIPC_REQUEST: copy it into *req (for the log line), write the reply
+ * with this serial number and publish it. */
+static void answer_request(unsigned serial, struct sipc_request *req)
 {
-    struct sipc_request req;
-    /* TODO 3: the request is complete: copy shm->req into req (the
+    /* TODO 4: the request is complete: copy shm->req into *req (the
      * acquire load that saw SIPC_REQUEST makes the client's writes
-     * visible).  Force a NUL at the end of req.text: a client's bytes are
-     * not to be trusted.  Write the reply into shm->rep: pid, serial and
-     * the text in upper case (toupper).  Then publish it: store
+     * visible).  Force a NUL at the end of req->text: a client's bytes
+     * are not to be trusted.  Write the reply into shm->rep: pid, serial
+     * and the text in upper case (toupper).  Then publish it: store
      * SIPC_REPLY into state with memory_order_release (after the data,
      * never before), and sipc_wake() the state word. */
-    req = shm->req;
-    req.text[SIPC_TEXT - 1] = '\0';
-    shm->rep.pid = req.pid;
+    *req = shm->req;
+    req->text[SIPC_TEXT - 1] = '\0';
+    shm->rep.pid = req->pid;
     shm->rep.serial = serial;
     size_t i;
-    for (i = 0; req.text[i] != '\0'; i++)
-        shm->rep.text[i] = (char)toupper((unsigned char)req.text[i]);
+    for (i = 0; req->text[i] != '\0'; i++)
+        shm->rep.text[i] = (char)toupper((unsigned char)req->text[i]);
     shm->rep.text[i] = '\0';
     atomic_store_explicit(&shm->state, SIPC_REPLY, memory_order_release);
     if (sipc_wake(&shm->state) == -1)
         die("futex wake");
-    //> memset(&req, 0, sizeof req);
-    /* END TODO 3 */
+    //> (void)serial;
+    //> (void)req;
+    //> die_msg("answer_request: not written yet (TODO 4)");
+    /* END TODO 4 */
+}
+
+/* Serve the request in the slot as number serial, and log it. */
+static void serve(unsigned serial)
+{
+    struct sipc_request req;
+    answer_request(serial, &req);
     printf("%s: served %u for %ld: %s\n", err_prog(), serial, (long)req.pid,
            req.text);
     fflush(stdout);
 }
 
-/* COUNT from the command line: 1 or more; a usage error otherwise. */
-static unsigned long parse_count(const char *arg)
+/* Make on_stop the handler of SIGINT and SIGTERM. */
+static void catch_signals(void)
 {
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' ||
-        n == 0 || n > 1000000) {
-        warn_msg("bad COUNT '%s': want a number from 1 to 1000000", arg);
-        die_usage(USAGE);
-    }
-    return n;
-}
-
-int main(int argc, char *argv[])
-{
-    err_setprog(argv[0]);
-    if (argc > 2)
-        die_usage(USAGE);
-    unsigned long count = argc == 2 ? parse_count(argv[1]) : 0;
-
-    /* TODO 4: install on_stop for SIGINT and SIGTERM with sigaction(),
+    /* TODO 5: install on_stop for SIGINT and SIGTERM with sigaction(),
      * sa_flags 0 (no SA_RESTART: the futex wait then returns at once with
-     * EINTR).  Do it before the segment exists, so that no signal can
-     * kill us between making it and being ready to remove it. */
+     * EINTR).  A failure: die(). */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -243,21 +260,20 @@ int main(int argc, char *argv[])
         sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
     //> (void)on_stop; /* you will need it */
-    /* END TODO 4 */
+    /* END TODO 5 */
+}
 
-    if (atexit(remove_segment) != 0)
-        die_msg("atexit failed");
-    take_segment();
-    printf("%s: ready\n", err_prog());
-    fflush(stdout);
-
+/* Serve requests until stop_signal is set or count requests are served
+ * (count 0: no limit).  Returns how many were served. */
+static unsigned long serve_requests(unsigned long count)
+{
     unsigned long served = 0;
-    /* TODO 5: until stop_signal is set or COUNT requests are served
-     * (count 0: no limit): load state with memory_order_acquire.  If the
-     * slot holds SIPC_REQUEST, count it in served and serve(served).  Otherwise
-     * sleep with sipc_wait(&shm->state, the value you loaded,
-     * SIPC_TICK_MS) and go round: never spin, and never sleep without
-     * passing the value you saw (a change in between would be missed). */
+    /* TODO 6: loop while stop_signal is 0 and count is not reached: load
+     * state with memory_order_acquire.  If the slot holds SIPC_REQUEST,
+     * count it in served and serve(served).  Otherwise sleep with
+     * sipc_wait(&shm->state, the value you loaded, SIPC_TICK_MS) and go
+     * round: never spin, and never sleep without passing the value you
+     * saw (a change in between would be missed). */
     while (!stop_signal && (count == 0 || served < count)) {
         uint32_t s = atomic_load_explicit(&shm->state, memory_order_acquire);
         if ((s & SIPC_SLOT) == SIPC_REQUEST) {
@@ -270,15 +286,36 @@ int main(int argc, char *argv[])
     }
     //> (void)count;
     //> (void)serve; /* you will need it */
-    /* END TODO 5 */
+    /* END TODO 6 */
+    return served;
+}
 
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage(USAGE);
+    unsigned long count = 0; /* no limit */
+    if (argc == 2)
+        count = (unsigned long)arg_long("COUNT", argv[1], 1, 1000000, USAGE);
+
+    /* Signals first, before the segment exists, so that no signal can
+     * kill us between making it and being ready to remove it. */
+    catch_signals();
+    if (atexit(remove_segment) != 0)
+        die_msg("atexit failed");
+    take_segment();
+    printf("%s: ready\n", err_prog());
+    fflush(stdout);
+
+    unsigned long served = serve_requests(count);
     remove_segment();
     if (stop_signal != 0)
         printf("%s: %s: removed the segment (requests served: %lu)\n",
                err_prog(), stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
                served);
     else
-        printf("%s: removed the segment (requests served: %lu)\n",
-               err_prog(), served);
+        printf("%s: removed the segment (requests served: %lu)\n", err_prog(),
+               served);
     return EXIT_SUCCESS;
 }
