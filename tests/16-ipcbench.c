@@ -1,6 +1,7 @@
 /*
- * 16-ipcbench.c - tests for lab 16 (ipcbench.c, ipcbench.h, pingpong.c):
- * what IPC costs, measured.  See handouts/16-ipcbench.md.
+ * 16-ipcbench.c - tests for lab 16 (ring.c, chan.c, ipcbench.c,
+ * ipcbench.h, pingpong.c; the kit's synclib/bench.c measures): what IPC
+ * costs, measured.  See handouts/16-ipcbench.md.
  *
  * No test asserts anything about speed: the machine that grades is shared
  * and its figures mean nothing.  The tests check what a benchmark must get
@@ -33,8 +34,8 @@
 #define PING_SIZE 64
 #define SYSV_PROJ_ID 'b'
 #define CSV_HEADER "mechanism,test,size,reps,median,min,max,unit"
-static const char *const mechs[] = {"pipe", "fifo", "sysvmq", "posixmq",
-                                    "unix", "tcp",  "shm",    "shm-spin",
+static const char *const mechs[] = {"pipe", "fifo",  "sysvmq", "posixmq",
+                                    "unix", "tcp",   "shm",    "shm-spin",
                                     "mmap", "memcpy"};
 enum { NMECH = sizeof mechs / sizeof mechs[0] };
 static const size_t default_sizes[] = {64, 4096, 65536, 1048576};
@@ -93,7 +94,8 @@ static void expect_dir_holds(const char *cmd, ...)
             closedir(d);
             h_fail("after %s the work directory still holds \"%s\": every "
                    "temporary directory, FIFO, mapped file and half-written "
-                   "CSV must be removed on every way out", cmd, name);
+                   "CSV must be removed on every way out",
+                   cmd, name);
         }
     }
     closedir(d);
@@ -108,7 +110,8 @@ static void expect_no_queue(const char *cmd)
         msgctl(id, IPC_RMID, NULL);
         h_fail("after %s a System V message queue with key 0x%08x is "
                "left: remove it (IPC_RMID) when the test is over, and on "
-               "every way out", cmd, (unsigned)key);
+               "every way out",
+               cmd, (unsigned)key);
     }
 }
 
@@ -155,14 +158,13 @@ static void load_csv(const char *name, const struct h_proc *p)
         int end = -1;
         char copy[256];
         snprintf(copy, sizeof copy, "%s", line);
-        if (sscanf(line,
-                   "%31[^,],%31[^,],%zu,%u,%lf,%lf,%lf,%31[^,\n]%n",
-                   r->mech, r->test, &r->size, &r->reps, &r->median,
-                   &r->min, &r->max, r->unit, &end) != 8 ||
+        if (sscanf(line, "%31[^,],%31[^,],%zu,%u,%lf,%lf,%lf,%31[^,\n]%n",
+                   r->mech, r->test, &r->size, &r->reps, &r->median, &r->min,
+                   &r->max, r->unit, &end) != 8 ||
             line[end] != '\0')
             h_fail("CSV line %d does not parse as mechanism,test,size,"
-                   "reps,median,min,max,unit: %s", nrows + 2,
-                   h_quote(copy, strlen(copy)));
+                   "reps,median,min,max,unit: %s",
+                   nrows + 2, h_quote(copy, strlen(copy)));
         nrows++;
     }
     free(text);
@@ -200,45 +202,47 @@ static void check_result(const char *mech, const char *test, size_t size,
     if (r == NULL)
         h_fail("the CSV has no row %s,%s,%zu: every mechanism asked for "
                "has a row per test and size, measured or skipped (the size "
-               "column holds bytes)", mech, test, size);
+               "column holds bytes)",
+               mech, test, size);
     const char *why = must_skip(mech, size, two_cpus);
     if (strcmp(r->unit, "skipped") == 0) {
         if (why == NULL)
             h_fail("%s,%s,%zu is skipped, but nothing stops it from "
-                   "running here", mech, test, size);
+                   "running here",
+                   mech, test, size);
         if (r->reps != 0 || r->median != 0 || r->min != 0 || r->max != 0)
             h_fail("a skipped row has reps, median, min, max 0: %s,%s,%zu",
                    mech, test, size);
         return;
     }
     if (why != NULL)
-        h_fail("%s,%s,%zu should be skipped (%s), but was measured", mech,
-               test, size, why);
+        h_fail("%s,%s,%zu should be skipped (%s), but was measured", mech, test,
+               size, why);
     const char *unit = strcmp(test, "latency") == 0 ? "ns" : "MB/s";
     if (strcmp(r->unit, unit) != 0)
-        h_fail("%s,%s,%zu: the unit should be %s, not %s", mech, test,
-               size, unit, r->unit);
+        h_fail("%s,%s,%zu: the unit should be %s, not %s", mech, test, size,
+               unit, r->unit);
     if (r->reps < 1 || !(r->min > 0) || !(r->median > 0) || !(r->max > 0))
         h_fail("%s,%s,%zu: reps and figures must be positive (reps %u, "
-               "median %g, min %g, max %g)", mech, test, size, r->reps,
-               r->median, r->min, r->max);
+               "median %g, min %g, max %g)",
+               mech, test, size, r->reps, r->median, r->min, r->max);
     if (!(r->min <= r->median && r->median <= r->max))
         h_fail("%s,%s,%zu: the median %g is not within [min %g, max %g]: "
-               "is the sample sorted before the middle is taken?", mech,
-               test, size, r->median, r->min, r->max);
+               "is the sample sorted before the middle is taken?",
+               mech, test, size, r->median, r->min, r->max);
     char cpu_test[48];
     snprintf(cpu_test, sizeof cpu_test, "%s-cpu", test);
     const struct row *c = find_row(mech, cpu_test, size);
     if (c == NULL || strcmp(c->unit, "cpu/wall") != 0 || !(c->median > 0) ||
         c->reps != 1 || c->min != c->median || c->max != c->median)
-        h_fail("%s,%s,%zu has no row %s,%s,%zu,1,X,X,X,cpu/wall (X > 0)",
-               mech, test, size, mech, cpu_test, size);
+        h_fail("%s,%s,%zu has no row %s,%s,%zu,1,X,X,X,cpu/wall (X > 0)", mech,
+               test, size, mech, cpu_test, size);
 }
 
 /* Every mechanism of list (NULL-ended) has all its rows; no other mech
  * appears. */
-static void check_csv(const char *const *list, const size_t *sizes,
-                      int nsizes, bool two_cpus)
+static void check_csv(const char *const *list, const size_t *sizes, int nsizes,
+                      bool two_cpus)
 {
     for (int i = 0; list[i] != NULL; i++) {
         if (strcmp(list[i], "memcpy") != 0)
@@ -248,8 +252,7 @@ static void check_csv(const char *const *list, const size_t *sizes,
     }
     for (int k = 0; k < nrows; k++) {
         bool listed = false, size_ok = strcmp(rows[k].test, "latency") == 0 ||
-                                       strcmp(rows[k].test,
-                                              "latency-cpu") == 0;
+                                       strcmp(rows[k].test, "latency-cpu") == 0;
         for (int i = 0; list[i] != NULL; i++)
             listed = listed || strcmp(rows[k].mech, list[i]) == 0;
         for (int j = 0; j < nsizes; j++)
@@ -259,8 +262,8 @@ static void check_csv(const char *const *list, const size_t *sizes,
                    rows[k].mech);
         if (!size_ok)
             h_fail("the CSV has a row %s,%s,%zu: no such size was asked "
-                   "for (sizes are in bytes)", rows[k].mech, rows[k].test,
-                   rows[k].size);
+                   "for (sizes are in bytes)",
+                   rows[k].mech, rows[k].test, rows[k].size);
     }
 }
 
@@ -293,8 +296,8 @@ static struct h_proc *run_ok(const char *const argv[])
             if (p->out[from - 1] == '\n' && from < p->out_len && ++nl == 2)
                 break;
         h_fail("%s did not finish in time; the last rows it printed (the "
-               "test after them did not end):\n  %s", p->cmd,
-               h_quote(p->out + from, p->out_len - from));
+               "test after them did not end):\n  %s",
+               p->cmd, h_quote(p->out + from, p->out_len - from));
     }
     h_expect_exit(p, 0);
     h_expect_stderr_empty(p);
@@ -339,8 +342,8 @@ END_TEST
 
 START_TEST(csv_sizes)
 {
-    const char *argv[] = {"--quick", "-m", "pipe,memcpy", "-s",
-                          "32,4K,24K,2M", "-o", "s.csv", NULL};
+    const char *argv[] = {"--quick",      "-m", "pipe,memcpy", "-s",
+                          "32,4K,24K,2M", "-o", "s.csv",       NULL};
     struct h_proc *p = run_ok(argv);
     load_csv("s.csv", p);
     static const size_t sizes[] = {32, 4096, 24576, 2097152};
@@ -353,25 +356,27 @@ START_TEST(verify_rings)
 {
     /* 1000 B and 3 MiB messages do not divide the ring: they wrap in the
      * middle, and 3 MiB ones fill it. */
-    const char *argv[] = {"--quick", "--verify", "-m", "shm,shm-spin,mmap",
-                          "-s", "64,1000,3M", NULL};
+    const char *argv[] = {"--quick", "--verify",   "-m", "shm,shm-spin,mmap",
+                          "-s",      "64,1000,3M", NULL};
     struct h_proc *p = run_ok(argv);
     if (strstr(p->out, "no errors") == NULL)
         h_fail("--verify should end with a line saying it found no errors"
-               "\n  stdout: %s", h_quote(p->out, p->out_len));
+               "\n  stdout: %s",
+               h_quote(p->out, p->out_len));
     expect_clean(p, NULL);
 }
 END_TEST
 
 START_TEST(verify_streams)
 {
-    const char *argv[] = {"--quick", "--verify", "-m",
-                          "pipe,fifo,sysvmq,posixmq,unix,tcp", "-s",
-                          "40,1000,8K,3M", NULL};
+    const char *argv[] = {
+        "--quick", "--verify",      "-m", "pipe,fifo,sysvmq,posixmq,unix,tcp",
+        "-s",      "40,1000,8K,3M", NULL};
     struct h_proc *p = run_ok(argv);
     if (strstr(p->out, "no errors") == NULL)
         h_fail("--verify should end with a line saying it found no errors"
-               "\n  stdout: %s", h_quote(p->out, p->out_len));
+               "\n  stdout: %s",
+               h_quote(p->out, p->out_len));
     expect_clean(p, NULL);
 }
 END_TEST
@@ -387,23 +392,50 @@ static void alone(const char *mech)
     expect_clean(p, "m.csv");
 }
 
-START_TEST(alone_pipe) { alone("pipe"); }
+START_TEST(alone_pipe)
+{
+    alone("pipe");
+}
 END_TEST
-START_TEST(alone_fifo) { alone("fifo"); }
+START_TEST(alone_fifo)
+{
+    alone("fifo");
+}
 END_TEST
-START_TEST(alone_sysvmq) { alone("sysvmq"); }
+START_TEST(alone_sysvmq)
+{
+    alone("sysvmq");
+}
 END_TEST
-START_TEST(alone_posixmq) { alone("posixmq"); }
+START_TEST(alone_posixmq)
+{
+    alone("posixmq");
+}
 END_TEST
-START_TEST(alone_unix) { alone("unix"); }
+START_TEST(alone_unix)
+{
+    alone("unix");
+}
 END_TEST
-START_TEST(alone_tcp) { alone("tcp"); }
+START_TEST(alone_tcp)
+{
+    alone("tcp");
+}
 END_TEST
-START_TEST(alone_shm) { alone("shm"); }
+START_TEST(alone_shm)
+{
+    alone("shm");
+}
 END_TEST
-START_TEST(alone_spin) { alone("shm-spin"); }
+START_TEST(alone_spin)
+{
+    alone("shm-spin");
+}
 END_TEST
-START_TEST(alone_mmap) { alone("mmap"); }
+START_TEST(alone_mmap)
+{
+    alone("mmap");
+}
 END_TEST
 
 START_TEST(no_leftovers)
@@ -447,7 +479,8 @@ START_TEST(interrupted)
         h_kill(p, SIGKILL);
         h_wait(p, 0);
         h_fail("%s printed no latency row in time\n  stdout: %s\n"
-               "  stderr: %s", p->cmd, h_quote(p->out, p->out_len),
+               "  stderr: %s",
+               p->cmd, h_quote(p->out, p->out_len),
                h_quote(p->err, p->err_len));
     }
     h_kill(p, SIGTERM);
@@ -456,7 +489,8 @@ START_TEST(interrupted)
         h_fail("%s did not stop on SIGTERM", p->cmd);
     if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0)
         h_fail("%s stopped by SIGTERM exited with status 0: an interrupted "
-               "run has no complete results", p->cmd);
+               "run has no complete results",
+               p->cmd);
     expect_clean(p, NULL);
 }
 END_TEST
@@ -467,13 +501,13 @@ START_TEST(spin_one_cpu)
     allowed_cpus(&cpu);
     char pair[32];
     snprintf(pair, sizeof pair, "%d,%d", cpu, cpu);
-    const char *argv[] = {"--quick", "-m", "shm-spin,pipe", "-c", pair,
-                          "-o", "c.csv", NULL};
+    const char *argv[] = {"--quick", "-m", "shm-spin,pipe", "-c",
+                          pair,      "-o", "c.csv",         NULL};
     struct h_proc *p = run_ok(argv);
     if (strstr(p->out, "skipped: needs 2 CPUs") == NULL)
         h_fail("pinned to one CPU (-c %s), shm-spin must say \"skipped: "
-               "needs 2 CPUs\"\n  stdout: %s", pair,
-               h_quote(p->out, p->out_len));
+               "needs 2 CPUs\"\n  stdout: %s",
+               pair, h_quote(p->out, p->out_len));
     load_csv("c.csv", p);
     const char *list[] = {"shm-spin", "pipe", NULL};
     check_csv(list, default_sizes, 4, false);
@@ -491,8 +525,8 @@ START_TEST(leftover_mq)
     if (q == (mqd_t)-1)
         h_fail("harness: mq_open %s: %s", name, strerror(errno));
     mq_close(q);
-    struct h_proc *p = h_run(NULL, "ipcbench", "--quick", "-m", "posixmq",
-                             NULL);
+    struct h_proc *p =
+        h_run(NULL, "ipcbench", "--quick", "-m", "posixmq", NULL);
     bool gone = mq_unlink(name) == -1;
     h_expect_failure(p);
     h_expect_stderr_has(p, name, NULL);
@@ -507,8 +541,8 @@ END_TEST
 
 START_TEST(csv_unwritable)
 {
-    struct h_proc *p = h_run(NULL, "ipcbench", "--quick", "-m", "memcpy",
-                             "-o", "nodir/out.csv", NULL);
+    struct h_proc *p = h_run(NULL, "ipcbench", "--quick", "-m", "memcpy", "-o",
+                             "nodir/out.csv", NULL);
     h_expect_exit(p, 1);
     h_expect_stderr_has(p, "nodir/out.csv", NULL);
     expect_dir_holds(p->cmd, NULL);
@@ -532,7 +566,8 @@ START_TEST(pingpong_line)
                h_quote(p->out, p->out_len));
     if (reps != 2000)
         h_fail("pingpong 2000 should time 2000 round trips (the warm-up "
-               "is not counted), not %lu", reps);
+               "is not counted), not %lu",
+               reps);
     if (!(min > 0 && min <= med && med <= max))
         h_fail("pingpong: want 0 < min <= median <= max, got %s",
                h_quote(p->out, p->out_len));
@@ -598,5 +633,5 @@ static const struct h_test tests[] = {
      "COUNT read with atoi()"},
 };
 
-H_LAB("16-ipcbench", "ipcbench.c ipcbench.h pingpong.c",
+H_LAB("16-ipcbench", "ring.c chan.c ipcbench.c ipcbench.h pingpong.c",
       "ipcbench pingpong", tests)
