@@ -75,8 +75,8 @@ END_TEST
 
 START_TEST(many_rounds)
 {
-    struct h_proc *p = h_run(&(struct h_opts){.timeout = 3 * H_TIMEOUT},
-                             "mipc", "2000", NULL);
+    struct h_proc *p =
+        h_run(&(struct h_opts){.timeout = 3 * H_TIMEOUT}, "mipc", "2000", NULL);
     h_expect_exit(p, 0);
     char *want = turns(2000);
     h_expect_stdout(p, want);
@@ -145,12 +145,11 @@ static bool poke(struct h_proc *p, unsigned long addr, long v)
     snprintf(maps, sizeof maps, "/proc/%ld/maps", (long)p->pid);
     size_t mlen = 0;
     free(h_read_file(maps, &mlen)); /* empty: it has let go of its memory */
-    if (w >= 0 || err == ESRCH || err == ENOENT || err == EIO ||
-        state == 'Z' || state == 'X' || state == '\0' || mlen == 0)
+    if (w >= 0 || err == ESRCH || err == ENOENT || err == EIO || state == 'Z' ||
+        state == 'X' || state == '\0' || mlen == 0)
         return false;
     errno = err;
-    h_fail("harness: write the counter through %s: %s", path,
-           strerror(errno));
+    h_fail("harness: write the counter through %s: %s", path, strerror(errno));
     return false;
 }
 
@@ -240,16 +239,17 @@ END_TEST
 static const struct h_test tests[] = {
     {&default_ten, 3, "no argument: ten turns, parent: 0 to child: 9",
      "the counter is not shared (MAP_PRIVATE), or the turns deadlock"},
-    {&rounds_argument, 2, "mipc 6 takes six turns",
-     "ROUNDS is ignored"},
+    {&rounds_argument, 2, "mipc 6 takes six turns", "ROUNDS is ignored"},
     {&odd_rounds, 2, "an odd number of turns (5, 1) ends cleanly",
      "the turns go wrong for an odd count: one side waits for a turn "
      "that never comes"},
     {&many_rounds, 2, "2000 turns, strictly alternating, in order",
      "lines not flushed before the turn passes: out of order in a file"},
     {&reaps_child, 1, "reaps its child", "no waitpid()"},
-    {&detects_intruder, 3, "a foreign write into the counter is reported, "
-     "status 1, no hang", "the counter is never checked, or a mismatch "
+    {&detects_intruder, 3,
+     "a foreign write into the counter is reported, "
+     "status 1, no hang",
+     "the counter is never checked, or a mismatch "
      "is not reported as specified"},
     {&usage, 1, "rejects bad ROUNDS and two arguments with status 2",
      "atoi() without checks: \"x\" plays zero turns"},

@@ -32,6 +32,7 @@
  */
 #include "err.h"
 #include "synclib.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,30 +50,11 @@
 #define ZERO_DEVICE "/dev/zero"
 
 /*
- * ROUNDS from the command line: decimal digits only, 1 to MAX_ROUNDS.
- * Anything else (a sign, a space, "10x", 0) is a usage error.
- */
-static long parse_rounds(const char *s)
-{
-    long n = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9' && n <= MAX_ROUNDS; p++)
-        n = n * 10 + (*p - '0');
-    if (p == s || *p != '\0' || n < 1 || n > MAX_ROUNDS) {
-        warn_msg("ROUNDS must be a whole number from 1 to %d, not '%s'",
-                 MAX_ROUNDS, s);
-        die_usage(USAGE);
-    }
-    return n;
-}
-
-/*
  * One turn: the counter must hold want.  Print the line, flushed, and
  * increment.  On a mismatch report it and end this process; the child
  * ends with _exit(), which leaves the parent's copy of stdio alone.
  */
-static void take_turn(long *counter, long want, const char *who,
-                      bool is_child)
+static void take_turn(long *counter, long want, const char *who, bool is_child)
 {
     long got = *counter;
     if (got != want) {
@@ -90,31 +72,40 @@ static void take_turn(long *counter, long want, const char *who,
     *counter = got + 1;
 }
 
-int main(int argc, char *argv[])
+/*
+ * map_counter: one long that parent and child will share after fork(), in
+ * a MAP_SHARED mapping of ZERO_DEVICE; it starts at 0.  Returns its
+ * address; no descriptor is left open.  On error, exits through die.
+ */
+static long *map_counter(void)
 {
-    err_setprog(argv[0]);
-    if (argc > 2)
-        die_usage(USAGE);
-    long rounds = argc == 2 ? parse_rounds(argv[1]) : DEFAULT_ROUNDS;
-
-    long *counter;
-    /* TODO 1: open ZERO_DEVICE read-write and map sizeof *counter bytes
-     * of it with mmap(NULL, ..., PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-     * 0); check against MAP_FAILED (not NULL).  Then close the descriptor:
+    /* TODO 1: open ZERO_DEVICE read-write and map sizeof (long) bytes of
+     * it with mmap(NULL, ..., PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+     * check against MAP_FAILED (not NULL).  Then close the descriptor:
      * the mapping stays.  MAP_SHARED is the point: with MAP_PRIVATE each
      * process gets its own copy after fork. */
     int fd = open(ZERO_DEVICE, O_RDWR);
     if (fd == -1)
         die("open %s", ZERO_DEVICE);
-    counter = mmap(NULL, sizeof *counter, PROT_READ | PROT_WRITE,
-                   MAP_SHARED, fd, 0);
+    long *counter =
+        mmap(NULL, sizeof *counter, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (counter == MAP_FAILED)
         die("mmap %s", ZERO_DEVICE);
     if (close(fd) == -1)
         die("close %s", ZERO_DEVICE);
-    //> counter = NULL;
+    return counter;
+    //> return NULL;
     /* END TODO 1 */
+}
 
+/*
+ * start_child: fork the child that plays the odd turns, with synclib's
+ * TELL/WAIT set up so that both processes use the same pipes.  Returns as
+ * fork() does: 0 in the child, the child's pid in the parent.  On error,
+ * exits through die.
+ */
+static pid_t start_child(void)
+{
     /* TODO 2: set up synclib's pipes with TELL_WAIT(), before the fork
      * below: the pipes must exist before it, so that both processes share
      * them. */
@@ -123,25 +114,43 @@ int main(int argc, char *argv[])
     pid_t pid = fork();
     if (pid == -1)
         die("fork");
+    return pid;
+}
 
-    if (pid == 0) {
-        /* TODO 3: the child takes the odd turns 1, 3, 5, ... below
-         * rounds: WAIT_PARENT(), take_turn(counter, i, "child", true),
-         * TELL_PARENT().  Then munmap() (die_child on failure) and
-         * _exit(EXIT_SUCCESS). */
-        for (long i = 1; i < rounds; i += 2) {
-            WAIT_PARENT();
-            take_turn(counter, i, "child", true);
-            TELL_PARENT();
-        }
-        if (munmap(counter, sizeof *counter) == -1)
-            die_child("child: munmap");
-        _exit(EXIT_SUCCESS);
-        //> (void)take_turn; /* you will need it */
-        //> _exit(EXIT_SUCCESS);
-        /* END TODO 3 */
+/*
+ * play_child: the child's part: the odd turns below rounds, each after
+ * the parent's turn, on the shared counter.  Never returns: the child
+ * ends with _exit(), 0 when every turn was right, 1 through take_turn or
+ * die_child on a failure.
+ */
+static noreturn void play_child(long *counter, long rounds)
+{
+    /* TODO 3: the child takes the odd turns 1, 3, 5, ... below rounds:
+     * WAIT_PARENT(), take_turn(counter, i, "child", true), TELL_PARENT().
+     * Then munmap() (die_child on failure) and _exit(EXIT_SUCCESS). */
+    for (long i = 1; i < rounds; i += 2) {
+        WAIT_PARENT();
+        take_turn(counter, i, "child", true);
+        TELL_PARENT();
     }
+    if (munmap(counter, sizeof *counter) == -1)
+        die_child("child: munmap");
+    _exit(EXIT_SUCCESS);
+    //> (void)take_turn; /* you will need it */
+    //> (void)counter;
+    //> (void)rounds;
+    //> _exit(EXIT_SUCCESS);
+    /* END TODO 3 */
+}
 
+/*
+ * play_parent: the parent's part: the even turns below rounds, turn 0
+ * first, and after each of them the child's turn if there is one.
+ * Returns when the parent's last turn is done and the child has no turn
+ * left; exits through take_turn on a wrong counter.
+ */
+static void play_parent(long *counter, long rounds)
+{
     /* TODO 4: the parent takes the even turns 0, 2, 4, ... below rounds:
      * take_turn(counter, i, "parent", false), then, only if a child's
      * turn follows (i + 1 < rounds), TELL_CHILD() and WAIT_CHILD().  A
@@ -156,7 +165,16 @@ int main(int argc, char *argv[])
     //> (void)counter;
     //> (void)rounds;
     /* END TODO 4 */
+}
 
+/*
+ * finish: reap the child (its pid is pid) and check the game's result:
+ * the child exited with 0 and the counter holds rounds.  Unmaps the
+ * counter.  Returns only if all is well; otherwise exits through die or
+ * die_msg.
+ */
+static void finish(pid_t pid, long *counter, long rounds)
+{
     /* TODO 5: reap the child with waitpid() (retry on EINTR); fail with
      * die_msg() if it did not exit with 0.  Then the counter must hold
      * rounds (else die_msg "counter is X, expected Y").  Unmap it. */
@@ -172,7 +190,25 @@ int main(int argc, char *argv[])
         die_msg("counter is %ld, expected %ld", *counter, rounds);
     if (munmap(counter, sizeof *counter) == -1)
         die("munmap");
+    //> (void)pid;
+    //> (void)counter;
+    //> (void)rounds;
     /* END TODO 5 */
+}
 
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    if (argc > 2)
+        die_usage(USAGE);
+    long rounds = argc == 2 ? arg_long("ROUNDS", argv[1], 1, MAX_ROUNDS, USAGE)
+                            : DEFAULT_ROUNDS;
+
+    long *counter = map_counter();
+    pid_t pid = start_child();
+    if (pid == 0)
+        play_child(counter, rounds);
+    play_parent(counter, rounds);
+    finish(pid, counter, rounds);
     return EXIT_SUCCESS;
 }
