@@ -85,8 +85,7 @@ static void make_object(off_t size)
 {
     int fd = shm_open(h_ipc_name("pshm"), O_CREAT | O_EXCL | O_RDWR, 0666);
     if (fd == -1)
-        h_fail("harness: shm_open %s: %s", h_ipc_name("pshm"),
-               strerror(errno));
+        h_fail("harness: shm_open %s: %s", h_ipc_name("pshm"), strerror(errno));
     if (fchmod(fd, 0666) == -1 || ftruncate(fd, size) == -1)
         h_fail("harness: fchmod/ftruncate %s: %s", h_ipc_name("pshm"),
                strerror(errno));
@@ -94,8 +93,8 @@ static void make_object(off_t size)
 }
 
 /* Start pshmp with up to two arguments and wait until it says ready. */
-static struct h_proc *start_producer_in(const struct h_opts *o,
-                                        const char *a1, const char *a2)
+static struct h_proc *start_producer_in(const struct h_opts *o, const char *a1,
+                                        const char *a2)
 {
     return h_start_ready(o, READY, "pshmp", a1, a2, NULL);
 }
@@ -114,13 +113,12 @@ static const char *sent_line(size_t n)
 }
 
 /* The consumer c (done) wrote exactly want; say where it differs. */
-static void expect_stream(const struct h_proc *c, const void *want,
-                          size_t len)
+static void expect_stream(const struct h_proc *c, const void *want, size_t len)
 {
     if (c->timed_out)
         h_fail("%s never finished (%zu of %zu bytes out): a wake-up was "
-               "lost or the end of the stream never came", c->cmd,
-               c->out_len, len);
+               "lost or the end of the stream never came",
+               c->cmd, c->out_len, len);
     h_expect_exit(c, 0);
     /* The whole file: c->out keeps only the first 16 MiB. */
     size_t got = 0;
@@ -160,7 +158,8 @@ static void copy_file(const char *file, const void *data, size_t len)
     h_wait(p, 0);
     if (p->timed_out)
         h_fail("%s never finished although pshmc wrote everything: the "
-               "consumer must post done after the end mark", p->cmd);
+               "consumer must post done after the end mark",
+               p->cmd);
     h_expect_exit(p, 0);
     h_expect_stdout(p, sent_line(len));
     h_expect_no_ipc();
@@ -209,8 +208,7 @@ static void mid_stream(int *fd, struct h_proc **p, struct h_proc **c)
         h_fail("pshmp read %s from its FIFO, but pshmc never wrote it out: "
                "a chunk shorter than a slot must go through at once\n"
                "  pshmc stdout: %s\n  pshmc stderr: %s\n  pshmp stderr: %s",
-               h_quote(FIRST, strlen(FIRST)), h_quote((*c)->out,
-                                                      (*c)->out_len),
+               h_quote(FIRST, strlen(FIRST)), h_quote((*c)->out, (*c)->out_len),
                h_quote((*c)->err, (*c)->err_len),
                h_quote((*p)->err, (*p)->err_len));
     }
@@ -267,7 +265,8 @@ START_TEST(empty_input)
     if (c->timed_out)
         h_fail("%s never finished on an empty input: the end of the "
                "stream must be a slot of its own (len 0), sent even when "
-               "no byte was", c->cmd);
+               "no byte was",
+               c->cmd);
     h_expect_exit(c, 0);
     h_expect_stdout_empty(c);
     h_wait(p, 0);
@@ -289,8 +288,12 @@ END_TEST
 
 START_TEST(chunk_boundaries)
 {
-    static const size_t sizes[] = {1,          SLOT - 1,          SLOT,
-                                   SLOT + 1,   NSLOTS * SLOT,     NSLOTS * SLOT + 1,
+    static const size_t sizes[] = {1,
+                                   SLOT - 1,
+                                   SLOT,
+                                   SLOT + 1,
+                                   NSLOTS * SLOT,
+                                   NSLOTS * SLOT + 1,
                                    3 * NSLOTS * SLOT + 777};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         unsigned char *data = noise(sizes[i], (uint32_t)i + 20);
@@ -369,7 +372,8 @@ START_TEST(no_producer)
     double took = h_now() - t0;
     if (c->timed_out)
         h_fail("%s waited longer than its -t 1: give up when no producer "
-               "came in time", c->cmd);
+               "came in time",
+               c->cmd);
     h_expect_exit(c, 1);
     h_expect_stderr_has(c, "no producer", NULL);
     h_expect_stdout_empty(c);
@@ -389,15 +393,16 @@ START_TEST(no_consumer)
     double took = h_now() - t0;
     if (p->timed_out)
         h_fail("%s waited longer than its -t 1: give up when no consumer "
-               "came in time", p->cmd);
+               "came in time",
+               p->cmd);
     h_expect_exit(p, 1);
     h_expect_stderr_has(p, "no consumer", NULL);
     if (took < 0.9)
-        h_fail("%s gave up after %.2f s, before its -t 1 second", p->cmd,
-               took);
+        h_fail("%s gave up after %.2f s, before its -t 1 second", p->cmd, took);
     if (object_exists())
         h_fail("pshmp gave up but left its object %s: unlink it on that "
-               "way out too", shm_file());
+               "way out too",
+               shm_file());
     h_expect_no_ipc();
 }
 END_TEST
@@ -456,7 +461,8 @@ START_TEST(consumer_killed)
     if (p->timed_out)
         h_fail("%s waited for ever for a consumer killed with SIGKILL: on "
                "each sem_timedwait timeout, check that the consumer's pid "
-               "still exists (kill(pid, 0))", p->cmd);
+               "still exists (kill(pid, 0))",
+               p->cmd);
     h_expect_exit(p, 1);
     h_expect_stderr_has(p, "consumer", NULL);
     h_expect_no_ipc();
@@ -475,7 +481,8 @@ START_TEST(producer_killed)
     if (c->timed_out)
         h_fail("%s waited for ever for a producer killed with SIGKILL: on "
                "each sem_timedwait timeout, check that the producer's pid "
-               "still exists (kill(pid, 0))", c->cmd);
+               "still exists (kill(pid, 0))",
+               c->cmd);
     h_expect_exit(c, 1);
     h_expect_stderr_has(c, "producer", NULL);
     h_expect_no_ipc();
@@ -545,7 +552,8 @@ START_TEST(stale_producer)
     struct h_proc *c = h_run(NULL, "pshmc", "-t", "60", NULL);
     if (c->timed_out)
         h_fail("%s waited on the object of a dead producer: check its pid "
-               "with kill(pid, 0)", c->cmd);
+               "with kill(pid, 0)",
+               c->cmd);
     h_expect_exit(c, 1);
     h_expect_stderr_has(c, "rm /dev/shm", NULL);
     h_expect_stdout_empty(c);
@@ -567,7 +575,8 @@ START_TEST(second_producer)
     struct h_proc *q = h_run(NULL, "pshmp", "two.txt", NULL);
     if (q->timed_out)
         h_fail("a second pshmp in the same directory should fail at once, "
-               "but it kept running: %s", q->cmd);
+               "but it kept running: %s",
+               q->cmd);
     h_expect_exit(q, 1);
     h_expect_stderr_has(q, "rm /dev/shm", NULL);
     struct h_proc *c = h_run(NULL, "pshmc", NULL);
@@ -631,7 +640,8 @@ START_TEST(object_private)
         h_fail("no object %s while pshmp waits for a consumer", shm_file());
     if ((st.st_mode & 0777) != 0600)
         h_fail("the object's mode should be 0600 (only its owner may open "
-               "it), got 0%o", (unsigned)(st.st_mode & 0777));
+               "it), got 0%o",
+               (unsigned)(st.st_mode & 0777));
     if (st.st_size < NSLOTS * SLOT)
         h_fail("the object is %lld bytes, too small for %d slots of %d: "
                "size it with ftruncate(fd, PSHM_SIZE)",
@@ -679,22 +689,24 @@ START_TEST(missing_file)
     h_expect_stdout_empty(p);
     if (object_exists())
         h_fail("pshmp failed on a missing FILE but left its object %s: "
-               "open the input before creating the object", shm_file());
+               "open the input before creating the object",
+               shm_file());
     h_expect_no_ipc();
 }
 END_TEST
 
 START_TEST(usage)
 {
-    static const char *const producer[][3] = {
-        {"a", "b", NULL}, {"-t", "0", NULL}, {"-t", "x", NULL},
-        {"-t", "3601", NULL}, {"-z", NULL, NULL}};
+    static const char *const producer[][3] = {{"a", "b", NULL},
+                                              {"-t", "0", NULL},
+                                              {"-t", "x", NULL},
+                                              {"-t", "3601", NULL},
+                                              {"-z", NULL, NULL}};
     for (size_t i = 0; i < sizeof producer / sizeof producer[0]; i++) {
-        struct h_proc *p = h_run(NULL, "pshmp", producer[i][0],
-                                 producer[i][1], producer[i][2], NULL);
+        struct h_proc *p = h_run(NULL, "pshmp", producer[i][0], producer[i][1],
+                                 producer[i][2], NULL);
         if (p->timed_out)
-            h_fail("%s should fail with a usage line, but it started",
-                   p->cmd);
+            h_fail("%s should fail with a usage line, but it started", p->cmd);
         h_expect_exit(p, 2);
         h_expect_stderr_has(p, "usage:", NULL);
         h_expect_stdout_empty(p);
@@ -702,11 +714,10 @@ START_TEST(usage)
     static const char *const consumer[][2] = {
         {"extra", NULL}, {"-t", "0"}, {"-t", "abc"}, {"-q", NULL}};
     for (size_t i = 0; i < sizeof consumer / sizeof consumer[0]; i++) {
-        struct h_proc *c = h_run(NULL, "pshmc", consumer[i][0],
-                                 consumer[i][1], NULL);
+        struct h_proc *c =
+            h_run(NULL, "pshmc", consumer[i][0], consumer[i][1], NULL);
         if (c->timed_out)
-            h_fail("%s should fail with a usage line, but it waited",
-                   c->cmd);
+            h_fail("%s should fail with a usage line, but it waited", c->cmd);
         h_expect_exit(c, 2);
         h_expect_stderr_has(c, "usage:", NULL);
         h_expect_stdout_empty(c);
@@ -758,8 +769,7 @@ static const struct h_test tests[] = {
      "busy-waiting with sem_trywait or shm_open in a loop"},
     {&missing_file, 1, "a missing FILE: error, status 1, no object",
      "the object is made before FILE is opened and left behind"},
-    {&usage, 1, "bad arguments: usage line, status 2",
-     "no argument check"},
+    {&usage, 1, "bad arguments: usage line, status 2", "no argument check"},
 };
 
 H_LAB("10-pshm", "pshm.h pshmp.c pshmc.c", "pshmp pshmc", tests)

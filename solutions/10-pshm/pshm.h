@@ -135,15 +135,15 @@ struct pshm_slot {
 
 /* The whole object. */
 struct pshm_ring {
-    _Atomic uint32_t magic;      /* PSHM_MAGIC once set up (release) */
-    _Atomic uint32_t state;      /* PSHM_NEW, _WAITING, _ATTACHED, _CLOSED */
-    _Atomic pid_t producer;      /* the producer's pid, set before magic */
-    _Atomic pid_t consumer;      /* the consumer's pid, 0 until known */
-    _Atomic int producer_quit;   /* 1: the producer stopped before the end */
-    _Atomic int consumer_quit;   /* 1: the consumer stopped before the end */
-    sem_t free_slots;            /* slots the producer may fill */
-    sem_t full_slots;            /* slots the consumer may empty */
-    sem_t done;                  /* posted once: the consumer has it all */
+    _Atomic uint32_t magic;    /* PSHM_MAGIC once set up (release) */
+    _Atomic uint32_t state;    /* PSHM_NEW, _WAITING, _ATTACHED, _CLOSED */
+    _Atomic pid_t producer;    /* the producer's pid, set before magic */
+    _Atomic pid_t consumer;    /* the consumer's pid, 0 until known */
+    _Atomic int producer_quit; /* 1: the producer stopped before the end */
+    _Atomic int consumer_quit; /* 1: the consumer stopped before the end */
+    sem_t free_slots;          /* slots the producer may fill */
+    sem_t full_slots;          /* slots the consumer may empty */
+    sem_t done;                /* posted once: the consumer has it all */
     struct pshm_slot slot[PSHM_NSLOTS];
 };
 
@@ -177,6 +177,19 @@ static inline int pshm_wait(sem_t *sem, long ms)
     if (errno == EINTR || errno == ETIMEDOUT)
         return 1;
     return -1;
+}
+
+/* Set *t to ms milliseconds from now, on CLOCK_MONOTONIC (which no one
+ * can set back): a deadline for pshm_ms_left.  0, or -1 with errno set. */
+static inline int pshm_deadline(struct timespec *t, long ms)
+{
+    if (clock_gettime(CLOCK_MONOTONIC, t) == -1)
+        return -1;
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (ms % 1000) * 1000000L;
+    t->tv_sec += t->tv_nsec / 1000000000L;
+    t->tv_nsec %= 1000000000L;
+    return 0;
 }
 
 /* Milliseconds from now until deadline (CLOCK_MONOTONIC); -1 on error. */

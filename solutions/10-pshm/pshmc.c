@@ -33,6 +33,7 @@
 #include "err.h"
 #include "ipcname.h"
 #include "pshm.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +82,21 @@ static void check_stop(void)
 {
     if (stop_signal != 0)
         die_msg("%s: gave up", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* Give up cleanly on SIGINT and SIGTERM: on_stop sets the flag, and with
+ * sa_flags 0 (no SA_RESTART) waits and writes return EINTR, so that the
+ * flag is looked at soon. */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sa.sa_flags = 0;
+    if (sigaction(SIGINT, &sa, NULL) == -1 ||
+        sigaction(SIGTERM, &sa, NULL) == -1)
+        die("sigaction");
 }
 
 /* atexit: on every way out through exit(), die() too.  Tell the producer
@@ -161,8 +177,13 @@ static void wait_setup(long *step, const struct timespec *until)
         *step *= 2;
 }
 
-/* Open the producer's object and map it into ring; return once the
- * producer has set it up. */
+/*
+ * open_ring: wait for this directory's producer and map its object into
+ * ring.  Returns once ring points at an object its producer has set up
+ * (magic is PSHM_MAGIC); no descriptor is left open.  Exits through die or
+ * die_msg at the deadline, on a signal, on an object that is not a
+ * producer's ring, or when a call fails.
+ */
 static void open_ring(void)
 {
     /* TODO 2: in a loop, open the object with shm_open(name, O_RDWR,
@@ -175,7 +196,7 @@ static void open_ring(void)
      * it with memory_order_acquire), return.  Until then the producer is
      * still setting it up: unmap it and back off with wait_setup(&step,
      * &setup_until), setup_until being PSHM_SETUP_MS after the first time
-     * you saw it unready; go round. */
+     * you saw it unready (pshm_deadline); go round. */
     long step = 1;
     int unready = 0;
     struct timespec setup_until = {0, 0};
@@ -203,19 +224,16 @@ static void open_ring(void)
         }
         if (close(fd) == -1)
             die("close %s", name);
-        if (ring != NULL && atomic_load_explicit(&ring->magic,
-                                                 memory_order_acquire) ==
-                                PSHM_MAGIC)
+        if (ring != NULL &&
+            atomic_load_explicit(&ring->magic, memory_order_acquire) ==
+                PSHM_MAGIC)
             return;
         if (ring != NULL && munmap(ring, PSHM_SIZE) == -1)
             die("munmap %s", name);
         ring = NULL;
         if (!unready) {
-            if (clock_gettime(CLOCK_MONOTONIC, &setup_until) == -1)
+            if (pshm_deadline(&setup_until, PSHM_SETUP_MS) == -1)
                 die("clock_gettime");
-            setup_until.tv_nsec += PSHM_SETUP_MS * 1000000L;
-            setup_until.tv_sec += setup_until.tv_nsec / 1000000000L;
-            setup_until.tv_nsec %= 1000000000L;
             unready = 1;
         }
         wait_setup(&step, &setup_until);
@@ -246,12 +264,11 @@ static int attach_ring(void)
                 "it: rm %s%s)",
                 (long)pid, name, PSHM_DIR, name);
     uint32_t s = PSHM_WAITING;
-    if (atomic_compare_exchange_strong_explicit(
-            &ring->state, &s, PSHM_ATTACHED, memory_order_acq_rel,
-            memory_order_acquire)) {
+    if (atomic_compare_exchange_strong_explicit(&ring->state, &s, PSHM_ATTACHED,
+                                                memory_order_acq_rel,
+                                                memory_order_acquire)) {
         must_unlink = 1;
-        atomic_store_explicit(&ring->consumer, getpid(),
-                              memory_order_release);
+        atomic_store_explicit(&ring->consumer, getpid(), memory_order_release);
         if (shm_unlink(name) == -1)
             die("shm_unlink %s", name);
         must_unlink = 0;
@@ -278,8 +295,7 @@ static void take_ring(void)
      * Without inotify the ticks of wait_for_producer() still find it. */
     watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (watch_fd != -1 &&
-        inotify_add_watch(watch_fd, PSHM_DIR, IN_CREATE | IN_MOVED_TO) ==
-            -1) {
+        inotify_add_watch(watch_fd, PSHM_DIR, IN_CREATE | IN_MOVED_TO) == -1) {
         if (close(watch_fd) == -1)
             die("close inotify");
         watch_fd = -1;
@@ -296,7 +312,9 @@ static void take_ring(void)
 }
 
 /* Write all len bytes of buf to stdout: short writes go on, EINTR goes on
- * unless we were asked to stop. */
+ * unless we were asked to stop.  (Not synclib's write_full, which always
+ * goes on after EINTR: a consumer whose stdout is a pipe nobody reads
+ * must still give up on SIGTERM.) */
 static void write_all(const unsigned char *buf, size_t len)
 {
     while (len > 0) {
@@ -335,58 +353,22 @@ static void wait_full(void)
     }
 }
 
-/* The seconds of -t: 1 .. PSHM_WAIT_MAX; a usage error otherwise. */
-static long parse_wait(const char *arg)
+/*
+ * copy_stream: write the stream of the ring we took to stdout, byte for
+ * byte, up to its end mark, handing every slot back to the producer.
+ * Returns once the producer has been told every byte is out (finished is
+ * then 1).  On a failure (a write error, a corrupt slot, the producer
+ * stopped or died, a signal) exits through die or die_msg.
+ */
+static void copy_stream(void)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || n < 1 ||
-        n > PSHM_WAIT_MAX) {
-        warn_msg("bad SECONDS '%s': want 1 to %d", arg, PSHM_WAIT_MAX);
-        die_usage(USAGE);
-    }
-    return n;
-}
-
-int main(int argc, char *argv[])
-{
-    err_setprog(argv[0]);
-    int opt;
-    while ((opt = getopt(argc, argv, "t:")) != -1) {
-        if (opt == 't')
-            wait_secs = parse_wait(optarg);
-        else
-            die_usage(USAGE);
-    }
-    if (argc - optind > 0)
-        die_usage(USAGE);
-
-    /* Give up cleanly on SIGINT and SIGTERM; sa_flags 0, so waits and
-     * writes return EINTR. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_stop;
-    sa.sa_flags = 0;
-    if (sigaction(SIGINT, &sa, NULL) == -1 ||
-        sigaction(SIGTERM, &sa, NULL) == -1)
-        die("sigaction");
-    if (atexit(cleanup) != 0)
-        die_msg("atexit failed");
-
-    if (clock_gettime(CLOCK_MONOTONIC, &deadline) == -1)
-        die("clock_gettime");
-    deadline.tv_sec += wait_secs;
-    take_ring();
-
-    /* TODO 4: the stream.  Starting at slot tail = 0: wait_full(); a slot
-     * with len 0 is the end: leave the loop; a len above PSHM_SLOT:
-     * die_msg() (the ring is corrupt).  Write the slot's len bytes out
-     * with write_all(), then hand the slot back: sem_post() free_slots,
-     * and move tail on to the next slot (after the last comes slot 0).
-     * After the end: set finished, then sem_post() done, so the producer
-     * knows every byte is out. */
+    /* TODO 4: starting at slot tail = 0: wait_full(); a slot with len 0
+     * is the end: leave the loop; a len above PSHM_SLOT: die_msg() (the
+     * ring is corrupt).  Write the slot's len bytes out with write_all(),
+     * then hand the slot back: sem_post() free_slots, and move tail on to
+     * the next slot (after the last comes slot 0).  After the end: set
+     * finished, then sem_post() done, so the producer knows every byte is
+     * out. */
     unsigned tail = 0;
     for (;;) {
         wait_full();
@@ -410,7 +392,28 @@ int main(int argc, char *argv[])
     //> (void)write_all;
     //> die_msg("the stream: not written yet (TODO 4)");
     /* END TODO 4 */
+}
 
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    int opt;
+    while ((opt = getopt(argc, argv, "t:")) != -1) {
+        if (opt == 't')
+            wait_secs = arg_long("SECONDS", optarg, 1, PSHM_WAIT_MAX, USAGE);
+        else
+            die_usage(USAGE);
+    }
+    if (argc - optind > 0)
+        die_usage(USAGE);
+
+    catch_stop_signals();
+    if (atexit(cleanup) != 0)
+        die_msg("atexit failed");
+    if (pshm_deadline(&deadline, wait_secs * 1000) == -1)
+        die("clock_gettime");
+    take_ring();
+    copy_stream();
     cleanup();
     return EXIT_SUCCESS;
 }

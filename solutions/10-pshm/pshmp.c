@@ -34,6 +34,7 @@
 #include "err.h"
 #include "ipcname.h"
 #include "pshm.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +78,21 @@ static const char *signame(int sig)
     return sig == SIGINT ? "SIGINT" : "SIGTERM";
 }
 
+/* Give up cleanly on SIGINT and SIGTERM: on_stop sets the flag, and with
+ * sa_flags 0 (no SA_RESTART) sem_timedwait and read return EINTR, so
+ * that the flag is looked at soon. */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sa.sa_flags = 0;
+    if (sigaction(SIGINT, &sa, NULL) == -1 ||
+        sigaction(SIGTERM, &sa, NULL) == -1)
+        die("sigaction");
+}
+
 /* atexit: on every way out through exit(), die() too.  Tell a consumer
  * that we stopped early, unlink the name if it is still ours, unmap.
  * Safe to call twice. */
@@ -100,8 +116,7 @@ static void cleanup(void)
             if (sem_post(&ring->full_slots) == -1)
                 warn_sys("sem_post full_slots");
         }
-        uint32_t s = atomic_load_explicit(&ring->state,
-                                          memory_order_acquire);
+        uint32_t s = atomic_load_explicit(&ring->state, memory_order_acquire);
         while (ours && s != PSHM_ATTACHED && s != PSHM_CLOSED &&
                !atomic_compare_exchange_weak_explicit(
                    &ring->state, &s, PSHM_CLOSED, memory_order_acq_rel,
@@ -122,7 +137,12 @@ static void cleanup(void)
     /* END TODO 1 */
 }
 
-/* Create, size and map the object, and set up the ring in it. */
+/*
+ * create_ring: create this directory's object, size it, map it into ring
+ * and set the ring up for a consumer.  Returns with made 1 and the magic
+ * stored last.  Exits through die or die_msg when the object exists
+ * already or a call fails (cleanup then removes what was made).
+ */
 static void create_ring(void)
 {
     if (ipc_name(name, sizeof name, PSHM_TAG) == -1)
@@ -149,8 +169,8 @@ static void create_ring(void)
     made = 1;
     if (ftruncate(fd, (off_t)PSHM_SIZE) == -1)
         die("ftruncate %s to %zu bytes", name, PSHM_SIZE);
-    void *addr = mmap(NULL, PSHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                      fd, 0);
+    void *addr =
+        mmap(NULL, PSHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (addr == MAP_FAILED)
         die("mmap %s", name);
     ring = addr;
@@ -197,8 +217,8 @@ static void wait_consumer(sem_t *sem, const char *what)
             return;
         uint32_t s = atomic_load_explicit(&ring->state, memory_order_acquire);
         if (s == PSHM_ATTACHED) {
-            pid_t pid = atomic_load_explicit(&ring->consumer,
-                                             memory_order_acquire);
+            pid_t pid =
+                atomic_load_explicit(&ring->consumer, memory_order_acquire);
             if (pid > 0 && kill(pid, 0) == -1 && errno == ESRCH)
                 die_msg("the consumer (pid %ld) died before the end of the "
                         "stream",
@@ -207,10 +227,9 @@ static void wait_consumer(sem_t *sem, const char *what)
             long left = pshm_ms_left(&deadline);
             if (left == -1)
                 die("clock_gettime");
-            if (left == 0 &&
-                atomic_compare_exchange_strong_explicit(
-                    &ring->state, &s, PSHM_CLOSED, memory_order_acq_rel,
-                    memory_order_acquire))
+            if (left == 0 && atomic_compare_exchange_strong_explicit(
+                                 &ring->state, &s, PSHM_CLOSED,
+                                 memory_order_acq_rel, memory_order_acquire))
                 die_msg("no consumer came within %ld s", wait_secs);
         }
     }
@@ -236,62 +255,17 @@ static size_t read_input(int in, const char *path, unsigned char *buf,
     }
 }
 
-/* The seconds of -t: 1 .. PSHM_WAIT_MAX; a usage error otherwise. */
-static long parse_wait(const char *arg)
+/*
+ * send_stream: send the input open on in (path names it in messages)
+ * through the ring we made: every byte, then the end-of-stream mark.
+ * Returns the number of bytes sent, once the consumer has said it wrote
+ * them all out (finished is then 1).  On a failure (a read error, no
+ * consumer in time, the consumer stopped or died, a signal) exits through
+ * die or die_msg.
+ */
+static unsigned long long send_stream(int in, const char *path)
 {
-    char *end;
-    errno = 0;
-    long n = strtol(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || n < 1 ||
-        n > PSHM_WAIT_MAX) {
-        warn_msg("bad SECONDS '%s': want 1 to %d", arg, PSHM_WAIT_MAX);
-        die_usage(USAGE);
-    }
-    return n;
-}
-
-int main(int argc, char *argv[])
-{
-    err_setprog(argv[0]);
-    int opt;
-    while ((opt = getopt(argc, argv, "t:")) != -1) {
-        if (opt == 't')
-            wait_secs = parse_wait(optarg);
-        else
-            die_usage(USAGE);
-    }
-    if (argc - optind > 1)
-        die_usage(USAGE);
-    const char *path = optind < argc ? argv[optind] : "standard input";
-
-    /* The input first: a missing FILE fails before any object exists. */
-    int in = STDIN_FILENO;
-    if (optind < argc && (in = open(path, O_RDONLY)) == -1)
-        die("open %s", path);
-
-    /* Handlers before the object exists, so that no signal can kill us
-     * between making it and being ready to unlink it.  sa_flags 0 (no
-     * SA_RESTART): sem_timedwait and read return EINTR. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_stop;
-    sa.sa_flags = 0;
-    if (sigaction(SIGINT, &sa, NULL) == -1 ||
-        sigaction(SIGTERM, &sa, NULL) == -1)
-        die("sigaction");
-    if (atexit(cleanup) != 0)
-        die_msg("atexit failed");
-
-    if (clock_gettime(CLOCK_MONOTONIC, &deadline) == -1)
-        die("clock_gettime");
-    deadline.tv_sec += wait_secs;
-    create_ring();
-    printf("%s: ready\n", err_prog());
-    fflush(stdout);
-
-    unsigned long long total = 0;
-    /* TODO 4: the stream.  Starting at slot head = 0: wait for a free slot
+    /* TODO 4: starting at slot head = 0: wait for a free slot
      * (wait_consumer(&ring->free_slots, ...)), read up to PSHM_SLOT bytes
      * of input straight into that slot's data (read_input), set its len,
      * sem_post() full_slots, move head on to the next slot (after the last
@@ -300,6 +274,7 @@ int main(int argc, char *argv[])
      * then stop.  Finally wait_consumer(&ring->done, ...): the consumer has
      * written everything, and only then is the copy a success: set
      * finished (cleanup then leaves producer_quit alone). */
+    unsigned long long total = 0;
     unsigned head = 0;
     for (;;) {
         wait_consumer(&ring->free_slots, "free_slots");
@@ -315,10 +290,46 @@ int main(int argc, char *argv[])
     }
     wait_consumer(&ring->done, "done");
     finished = 1;
+    return total;
     //> (void)read_input; /* you will need them */
     //> (void)wait_consumer;
+    //> (void)in;
+    //> (void)path;
     //> die_msg("the stream: not written yet (TODO 4)");
     /* END TODO 4 */
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    int opt;
+    while ((opt = getopt(argc, argv, "t:")) != -1) {
+        if (opt == 't')
+            wait_secs = arg_long("SECONDS", optarg, 1, PSHM_WAIT_MAX, USAGE);
+        else
+            die_usage(USAGE);
+    }
+    if (argc - optind > 1)
+        die_usage(USAGE);
+    const char *path = optind < argc ? argv[optind] : "standard input";
+
+    /* The input first: a missing FILE fails before any object exists. */
+    int in = STDIN_FILENO;
+    if (optind < argc && (in = open(path, O_RDONLY)) == -1)
+        die("open %s", path);
+
+    /* Handlers before the object exists, so that no signal can kill us
+     * between making it and being ready to unlink it. */
+    catch_stop_signals();
+    if (atexit(cleanup) != 0)
+        die_msg("atexit failed");
+
+    if (pshm_deadline(&deadline, wait_secs * 1000) == -1)
+        die("clock_gettime");
+    create_ring();
+    printf("%s: ready\n", err_prog());
+    fflush(stdout);
+    unsigned long long total = send_stream(in, path);
 
     if (in != STDIN_FILENO && close(in) == -1)
         die("close %s", path);
