@@ -144,9 +144,8 @@ static void expect_failed(struct h_proc *p, const char *why)
 {
     h_wait(p, 0);
     if (p->timed_out)
-        h_fail("%s never ended: %s\n  stdout: %s\n  stderr: %s", p->cmd,
-               why, h_quote(p->out, p->out_len),
-               h_quote(p->err, p->err_len));
+        h_fail("%s never ended: %s\n  stdout: %s\n  stderr: %s", p->cmd, why,
+               h_quote(p->out, p->out_len), h_quote(p->err, p->err_len));
     if (!WIFEXITED(p->status))
         h_fail("%s was killed by signal %d: catch SIGINT and SIGTERM, so "
                "that it can remove the queue (%s)",
@@ -315,10 +314,9 @@ END_TEST
  * TEXT is sent anyway, or the queue is left after the error. */
 START_TEST(bad_line)
 {
-    static const char *const bad[] = {"32 too high\n", "x hello\n",
-                                      "hello\n",       "5\n",
-                                      "5 \n",          "-1 minus\n",
-                                      "\n"};
+    static const char *const bad[] = {
+        "32 too high\n", "x hello\n",  "hello\n", "5\n",
+        "5 \n",          "-1 minus\n", "\n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char in[64];
         snprintf(in, sizeof in, "3 fine\n%s", bad[i]);
@@ -373,7 +371,8 @@ START_TEST(sender_nonblock)
     struct h_proc *p = h_run(&o, "mqsend", "-n", "-m", "2", NULL);
     if (p->timed_out)
         h_fail("%s waited on a full queue: with -n open it O_NONBLOCK, "
-               "and EAGAIN means \"queue full\"", p->cmd);
+               "and EAGAIN means \"queue full\"",
+               p->cmd);
     h_expect_exit(p, 1);
     h_expect_stderr_has(p, "queue full", NULL);
     expect_no_queue("after mqsend -n found the queue full");
@@ -390,7 +389,8 @@ START_TEST(receiver_nonblock)
     struct h_proc *r = h_run(&o, "mqrecv", "-n", "-a", NULL);
     if (r->timed_out)
         h_fail("%s waited on an empty queue: with -n open it O_NONBLOCK, "
-               "and EAGAIN means \"queue empty\"", r->cmd);
+               "and EAGAIN means \"queue empty\"",
+               r->cmd);
     h_expect_exit(r, 1);
     h_expect_stdout(r, "mqrecv: maxmsg 10, msgsize 8192, curmsgs 1, "
                        "nonblocking\n6 only\n");
@@ -506,7 +506,8 @@ START_TEST(no_queue)
     struct h_proc *r = h_run(&o, "mqrecv", NULL);
     if (r->timed_out)
         h_fail("%s waited although no queue existed: only mqsend creates "
-               "the queue; mqrecv fails with ENOENT", r->cmd);
+               "the queue; mqrecv fails with ENOENT",
+               r->cmd);
     h_expect_exit(r, 1);
     h_expect_stderr_has(r, "no queue", NULL);
     h_expect_stdout_empty(r);
@@ -698,25 +699,26 @@ END_TEST
 /* Catches: no argument check: bad options are taken for numbers. */
 START_TEST(usage)
 {
-    static const char *const sender[][3] = {
-        {"a", "b", NULL},  {"-m", "0", NULL}, {"-m", "x", NULL},
-        {"-s", "-5", NULL}, {"-z", NULL, NULL}};
+    static const char *const sender[][3] = {{"a", "b", NULL},
+                                            {"-m", "0", NULL},
+                                            {"-m", "x", NULL},
+                                            {"-s", "-5", NULL},
+                                            {"-z", NULL, NULL}};
     for (size_t i = 0; i < sizeof sender / sizeof sender[0]; i++) {
         struct h_opts o = {.in = "1 x\n", .timeout = 1.5};
-        struct h_proc *p = h_run(&o, "mqsend", sender[i][0], sender[i][1],
-                                 sender[i][2], NULL);
+        struct h_proc *p =
+            h_run(&o, "mqsend", sender[i][0], sender[i][1], sender[i][2], NULL);
         h_expect_exit(p, 2);
         h_expect_stderr_has(p, "usage:", NULL);
         h_expect_stdout_empty(p);
         expect_no_queue("after a usage error");
     }
     static const char *const receiver[][2] = {
-        {"extra", NULL}, {"-t", "0"}, {"-t", "abc"}, {"-c", "0"},
-        {"-q", NULL}};
+        {"extra", NULL}, {"-t", "0"}, {"-t", "abc"}, {"-c", "0"}, {"-q", NULL}};
     for (size_t i = 0; i < sizeof receiver / sizeof receiver[0]; i++) {
         struct h_opts o = {.timeout = 1.5};
-        struct h_proc *r = h_run(&o, "mqrecv", receiver[i][0],
-                                 receiver[i][1], NULL);
+        struct h_proc *r =
+            h_run(&o, "mqrecv", receiver[i][0], receiver[i][1], NULL);
         h_expect_exit(r, 2);
         h_expect_stderr_has(r, "usage:", NULL);
         h_expect_stdout_empty(r);
@@ -730,8 +732,7 @@ static const struct h_test tests[] = {
      "the priority is ignored or printed wrong; no mq_unlink"},
     {&end_marker, 2, "the empty end marker ends the receiver",
      "no end marker: the receiver waits for ever"},
-    {&count, 1, "mqrecv -c COUNT takes COUNT messages",
-     "COUNT off by one"},
+    {&count, 1, "mqrecv -c COUNT takes COUNT messages", "COUNT off by one"},
     {&attributes, 2, "-m/-s reach mq_open; -a prints mq_getattr",
      "mq_open without its struct mq_attr"},
     {&long_message, 2, "a message of exactly MSGSIZE bytes arrives whole",

@@ -34,6 +34,7 @@
 #include "err.h"
 #include "ipcname.h"
 #include "mq.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -83,17 +84,92 @@ static void remove_queue(void)
     /* END TODO 1 */
 }
 
-/* The number of option opt: 1 to max; a usage error otherwise. */
-static long parse_number(int opt, const char *arg, long max)
+/* The command line. */
+struct options {
+    int show_attr;  /* -a */
+    int nonblock;   /* -n */
+    long wait_secs; /* -t SECONDS, or 0: wait for as long as it takes */
+    long count;     /* -c COUNT, or 0: until the end marker */
+};
+
+/* The options, or the usage line (status 2) on misuse. */
+static struct options parse_args(int argc, char *argv[])
 {
-    char *end;
-    errno = 0;
-    long n = strtol(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || n < 1 || n > max) {
-        warn_msg("bad -%c '%s': want 1 to %ld", opt, arg, max);
-        die_usage(USAGE);
+    struct options o = {0, 0, 0, 0};
+    int opt;
+    while ((opt = getopt(argc, argv, "ant:c:")) != -1) {
+        switch (opt) {
+        case 'a':
+            o.show_attr = 1;
+            break;
+        case 'n':
+            o.nonblock = 1;
+            break;
+        case 't':
+            o.wait_secs = arg_long("-t", optarg, 1, MQ_WAIT_MAX, USAGE);
+            break;
+        case 'c':
+            o.count = arg_long("-c", optarg, 1, COUNT_MAX, USAGE);
+            break;
+        default:
+            die_usage(USAGE);
+        }
     }
-    return n;
+    if (optind != argc)
+        die_usage(USAGE);
+    return o;
+}
+
+/* SIGINT and SIGTERM set stop_signal, and the atexit cleanup, before the
+ * queue is opened.  sa_flags 0 (no SA_RESTART): mq_timedreceive returns
+ * EINTR. */
+static void catch_stops(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sa.sa_flags = 0;
+    if (sigaction(SIGINT, &sa, NULL) == -1 ||
+        sigaction(SIGTERM, &sa, NULL) == -1)
+        die("sigaction");
+    if (atexit(remove_queue) != 0)
+        die_msg("atexit failed");
+}
+
+/*
+ * Open the queue mqsend made (never create it), for reading; with
+ * nonblock, O_NONBLOCK.  On return it is ours (owned), *attr holds its
+ * attributes and buf has room for its longest message.  No queue: "no
+ * queue NAME: start mqsend first (in this directory)", status 1.  Dies on
+ * any other failure.
+ */
+static mqd_t open_queue(int nonblock, struct mq_attr *attr)
+{
+    mqd_t q = (mqd_t)-1;
+    /* TODO 2: open the queue that is there: mq_open(name, O_RDONLY, plus
+     * O_NONBLOCK with nonblock), no O_CREAT (only mqsend creates it).
+     * ENOENT: die_msg() "no queue NAME: start mqsend first (in this
+     * directory)".  Any other failure: die().  Set owned at once when it
+     * worked.  Read its attributes into *attr with mq_getattr(), and
+     * malloc() buf with attr->mq_msgsize bytes: mq_receive refuses
+     * (EMSGSIZE) any smaller buffer, however short the message waiting. */
+    (void)nonblock;
+    (void)attr;
+    die_msg("open_queue: not written yet (TODO 2)");
+    /* END TODO 2 */
+    return q;
+}
+
+/* -a: the queue's attributes, as mq_getattr() gave them. */
+static void show_attributes(const struct mq_attr *attr)
+{
+    printf("%s: maxmsg %ld, msgsize %ld, curmsgs %ld, %s\n", err_prog(),
+           (long)attr->mq_maxmsg, (long)attr->mq_msgsize,
+           (long)attr->mq_curmsgs,
+           (attr->mq_flags & O_NONBLOCK) ? "nonblocking" : "blocking");
+    if (fflush(stdout) == EOF)
+        die("write standard output");
 }
 
 /*
@@ -125,80 +201,52 @@ static ssize_t receive(mqd_t q, size_t size, unsigned *prio,
     /* END TODO 3 */
 }
 
+/*
+ * Receive one message from q (into buf, size bytes), waiting at most
+ * wait_secs seconds (0: as long as it takes), and print it as "PRIORITY
+ * TEXT".  Returns 1 when a message was printed, 0 at the end marker.  Every
+ * failure ends the program with the message the specification gives
+ * (status 1).
+ */
+static int receive_one(mqd_t q, size_t size, long wait_secs)
+{
+    /* TODO 4: with -t, the deadline is the absolute time wait_secs from
+     * now (mq_deadline()), new for every message.  receive() it; on -1, by
+     * errno: EAGAIN die_msg("queue empty"); ETIMEDOUT die_msg("no message
+     * within %ld s"); EINTR die_msg("SIGINT: stopped, the queue is
+     * removed") (or SIGTERM); EIDRM die_msg() that the queue was removed
+     * before the end marker came (mqsend gave up?); anything else die().
+     * A message of length 0 is the end marker: return 0.  Otherwise print
+     * the priority, a space, the message's bytes (all of them: fwrite, NUL
+     * bytes too) and a newline, and fflush() stdout (die() when it fails),
+     * so that each line is out when it is received; return 1. */
+    (void)receive; /* you will need them */
+    (void)signame;
+    (void)q;
+    (void)size;
+    (void)wait_secs;
+    die_msg("receive_one: not written yet (TODO 4)");
+    /* END TODO 4 */
+}
+
 int main(int argc, char *argv[])
 {
     err_setprog(argv[0]);
-    int show_attr = 0, nonblock = 0, opt;
-    long wait_secs = 0, count = 0;
-    while ((opt = getopt(argc, argv, "ant:c:")) != -1) {
-        switch (opt) {
-        case 'a': show_attr = 1; break;
-        case 'n': nonblock = 1; break;
-        case 't': wait_secs = parse_number(opt, optarg, MQ_WAIT_MAX); break;
-        case 'c': count = parse_number(opt, optarg, COUNT_MAX); break;
-        default: die_usage(USAGE);
-        }
-    }
-    if (optind != argc)
-        die_usage(USAGE);
+    struct options o = parse_args(argc, argv);
     if (ipc_name(name, sizeof name, MQ_TAG) == -1)
         die("ipc_name %s", MQ_TAG);
+    catch_stops();
 
-    /* Handlers and the atexit cleanup before the queue is opened.
-     * sa_flags 0 (no SA_RESTART): mq_timedreceive returns EINTR. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_stop;
-    sa.sa_flags = 0;
-    if (sigaction(SIGINT, &sa, NULL) == -1 ||
-        sigaction(SIGTERM, &sa, NULL) == -1)
-        die("sigaction");
-    if (atexit(remove_queue) != 0)
-        die_msg("atexit failed");
-
-    mqd_t q = (mqd_t)-1;
     struct mq_attr attr;
-    /* TODO 2: open the queue that is there: mq_open(name, O_RDONLY, plus
-     * O_NONBLOCK with -n), no O_CREAT (only mqsend creates it).  ENOENT:
-     * die_msg() "no queue NAME: start mqsend first (in this directory)".
-     * Any other failure: die().  Set owned at once when it worked.  Read
-     * its attributes into attr with mq_getattr(), and malloc() buf with
-     * attr.mq_msgsize bytes: mq_receive refuses (EMSGSIZE) any smaller
-     * buffer, however short the message waiting. */
-    (void)nonblock;
-    die_msg("opening the queue: not written yet (TODO 2)");
-    /* END TODO 2 */
+    mqd_t q = open_queue(o.nonblock, &attr);
     size_t size = (size_t)attr.mq_msgsize;
-
-    if (show_attr) {
-        printf("%s: maxmsg %ld, msgsize %ld, curmsgs %ld, %s\n", err_prog(),
-               (long)attr.mq_maxmsg, (long)attr.mq_msgsize,
-               (long)attr.mq_curmsgs,
-               (attr.mq_flags & O_NONBLOCK) ? "nonblocking" : "blocking");
-        if (fflush(stdout) == EOF)
-            die("write standard output");
-    }
+    if (o.show_attr)
+        show_attributes(&attr);
 
     long received = 0;
-    while (count == 0 || received < count) {
-        /* TODO 4: one message.  With -t, the deadline is the absolute time
-         * wait_secs from now (mq_deadline()), new for every message.
-         * receive() it; on -1, by errno: EAGAIN die_msg("queue empty");
-         * ETIMEDOUT die_msg("no message within %ld s"); EINTR
-         * die_msg("SIGINT: stopped, the queue is removed") (or SIGTERM);
-         * EIDRM die_msg() that the queue was removed before the end
-         * marker came (mqsend gave up?); anything else die().  A message
-         * of length 0 is the end marker: stop.  Otherwise print the
-         * priority, a space, the message's bytes (all of them: fwrite,
-         * NUL bytes too) and a newline, and fflush() stdout (die() when
-         * it fails), so that each line is out when it is received. */
-        (void)receive; /* you will need them */
-        (void)signame;
-        (void)size;
-        (void)wait_secs;
-        die_msg("receiving: not written yet (TODO 4)");
-        /* END TODO 4 */
+    while (o.count == 0 || received < o.count) {
+        if (!receive_one(q, size, o.wait_secs))
+            break; /* the end marker */
         received++;
     }
 

@@ -35,6 +35,7 @@
 #include "err.h"
 #include "ipcname.h"
 #include "mq.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,20 +79,6 @@ static void remove_queue(void)
      * removed it already); report any other failure with warn_sys(),
      * never die(): this runs inside exit(). */
     /* END TODO 1 */
-}
-
-/* The number of -m or -s: 1 to SIZE_LIMIT; a usage error otherwise. */
-static long parse_size(int opt, const char *arg)
-{
-    char *end;
-    errno = 0;
-    long n = strtol(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || n < 1 ||
-        n > SIZE_LIMIT) {
-        warn_msg("bad -%c '%s': want 1 to %ld", opt, arg, SIZE_LIMIT);
-        die_usage(USAGE);
-    }
-    return n;
 }
 
 /* The number in the one-line file path, or -1 when there is no such file
@@ -184,35 +171,50 @@ static int parse_line(char *line, size_t len, unsigned *prio, char **text)
     return 1;
 }
 
-int main(int argc, char *argv[])
+/* The command line. */
+struct options {
+    int nonblock;     /* -n */
+    int end_marker;   /* 0 with -E */
+    long maxmsg;      /* -m MAXMSG */
+    long msgsize;     /* -s MSGSIZE */
+    const char *path; /* FILE, or NULL: standard input */
+};
+
+/* The options, or the usage line (status 2) on misuse. */
+static struct options parse_args(int argc, char *argv[])
 {
-    err_setprog(argv[0]);
-    long maxmsg = MQ_MAXMSG_DEFAULT, msgsize = MQ_MSGSIZE_DEFAULT;
-    int nonblock = 0, end_marker = 1, opt;
+    struct options o = {0, 1, MQ_MAXMSG_DEFAULT, MQ_MSGSIZE_DEFAULT, NULL};
+    int opt;
     while ((opt = getopt(argc, argv, "nEm:s:")) != -1) {
         switch (opt) {
-        case 'n': nonblock = 1; break;
-        case 'E': end_marker = 0; break;
-        case 'm': maxmsg = parse_size(opt, optarg); break;
-        case 's': msgsize = parse_size(opt, optarg); break;
-        default: die_usage(USAGE);
+        case 'n':
+            o.nonblock = 1;
+            break;
+        case 'E':
+            o.end_marker = 0;
+            break;
+        case 'm':
+            o.maxmsg = arg_long("-m", optarg, 1, SIZE_LIMIT, USAGE);
+            break;
+        case 's':
+            o.msgsize = arg_long("-s", optarg, 1, SIZE_LIMIT, USAGE);
+            break;
+        default:
+            die_usage(USAGE);
         }
     }
     if (argc - optind > 1)
         die_usage(USAGE);
-    const char *path = optind < argc ? argv[optind] : "standard input";
+    if (optind < argc)
+        o.path = argv[optind];
+    return o;
+}
 
-    /* The input and the limits first: they fail before any queue exists. */
-    FILE *in = stdin;
-    if (optind < argc && (in = fopen(path, "r")) == NULL)
-        die("open %s", path);
-    check_limits(maxmsg, msgsize);
-    if (ipc_name(name, sizeof name, MQ_TAG) == -1)
-        die("ipc_name %s", MQ_TAG);
-
-    /* Handlers and the atexit cleanup before the queue exists, so that no
-     * signal can end us between making it and being ready to remove it.
-     * sa_flags 0 (no SA_RESTART): waits and reads return EINTR. */
+/* Handlers and the atexit cleanup before the queue exists, so that no
+ * signal can end us between making it and being ready to remove it.
+ * sa_flags 0 (no SA_RESTART): waits and reads return EINTR. */
+static void catch_stops(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -223,13 +225,16 @@ int main(int argc, char *argv[])
         die("sigaction");
     if (atexit(remove_queue) != 0)
         die_msg("atexit failed");
+}
 
-    mqd_t q = create_queue(maxmsg, msgsize, nonblock);
-    printf("%s: created the queue (maxmsg %ld, msgsize %ld)\n", err_prog(),
-           maxmsg, msgsize);
-    if (fflush(stdout) == EOF)
-        die("write standard output");
-
+/*
+ * Send every "PRIORITY TEXT" line of in (named path in messages) to q, in
+ * order.  Returns how many were sent.  A malformed line, a read error and
+ * a stop signal while reading end the program (status 1).
+ */
+static unsigned long send_lines(mqd_t q, FILE *in, const char *path,
+                                long maxmsg)
+{
     char *line = NULL;
     size_t cap = 0;
     ssize_t got;
@@ -247,24 +252,48 @@ int main(int argc, char *argv[])
                     "one space, at least one byte of TEXT)",
                     path, lineno, MQ_PRIO_TOP);
         }
-        send_one(q, text, len - (size_t)(text - line), prio, lineno,
-                 maxmsg);
+        send_one(q, text, len - (size_t)(text - line), prio, lineno, maxmsg);
     }
     free(line);
     if (ferror(in) && stop_signal != 0)
         die_msg("%s: stopped, the queue is removed", signame(stop_signal));
     if (ferror(in))
         die("read %s", path);
+    return lineno;
+}
+
+int main(int argc, char *argv[])
+{
+    err_setprog(argv[0]);
+    struct options o = parse_args(argc, argv);
+    const char *path = o.path != NULL ? o.path : "standard input";
+
+    /* The input and the limits first: they fail before any queue exists. */
+    FILE *in = stdin;
+    if (o.path != NULL && (in = fopen(path, "r")) == NULL)
+        die("open %s", path);
+    check_limits(o.maxmsg, o.msgsize);
+    if (ipc_name(name, sizeof name, MQ_TAG) == -1)
+        die("ipc_name %s", MQ_TAG);
+    catch_stops();
+
+    mqd_t q = create_queue(o.maxmsg, o.msgsize, o.nonblock);
+    printf("%s: created the queue (maxmsg %ld, msgsize %ld)\n", err_prog(),
+           o.maxmsg, o.msgsize);
+    if (fflush(stdout) == EOF)
+        die("write standard output");
+
+    unsigned long sent = send_lines(q, in, path, o.maxmsg);
     if (in != stdin && fclose(in) == EOF)
         die("close %s", path);
-    if (end_marker)
-        send_one(q, "", 0, MQ_END_PRIO, lineno + 1, maxmsg);
+    if (o.end_marker)
+        send_one(q, "", 0, MQ_END_PRIO, sent + 1, o.maxmsg);
 
     /* Every message is in: from now on the queue is the receiver's. */
     owned = 0;
     if (mq_close(q) == -1)
         die("mq_close %s", name);
-    printf("%s: sent %lu message%s%s\n", err_prog(), lineno,
-           lineno == 1 ? "" : "s", end_marker ? " and the end marker" : "");
+    printf("%s: sent %lu message%s%s\n", err_prog(), sent, sent == 1 ? "" : "s",
+           o.end_marker ? " and the end marker" : "");
     return EXIT_SUCCESS;
 }

@@ -104,8 +104,7 @@ static inline int mq_deadline(long ms, struct timespec *t)
 }
 
 /* Is a earlier than b? */
-static inline int mq_before(const struct timespec *a,
-                            const struct timespec *b)
+static inline int mq_before(const struct timespec *a, const struct timespec *b)
 {
     return a->tv_sec < b->tv_sec ||
            (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
