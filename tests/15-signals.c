@@ -29,11 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EINTR_OUT                                                          \
-    "reading from an empty pipe, SIGALRM every 10 ms, without SA_RESTART\n" \
+#define EINTR_OUT                                                              \
+    "reading from an empty pipe, SIGALRM every 10 ms, without SA_RESTART\n"    \
     "read interrupted: EINTR\n"
-#define RESTART_OUT                                                        \
-    "reading from an empty pipe, SIGALRM every 10 ms, with SA_RESTART\n"    \
+#define RESTART_OUT                                                            \
+    "reading from an empty pipe, SIGALRM every 10 ms, with SA_RESTART\n"       \
     "read completed after 3 signals: hello from the signal handler\n"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -89,7 +89,7 @@ static void need_lab09(void)
                p->timed_out ? "never ended"
                : WIFEXITED(p->status)
                    ? (WEXITSTATUS(p->status) != 0 ? "failed"
-                                                   : "printed the wrong turns")
+                                                  : "printed the wrong turns")
                    : "was killed by a signal",
                h_quote(p->out, p->out_len), h_quote(p->err, p->err_len));
     h_setup_end();
@@ -210,16 +210,14 @@ static char await_asleep(pid_t pid)
 static void kill_while_asleep(struct h_proc *p, pid_t stopped, pid_t waiter)
 {
     if (kill(stopped, SIGSTOP) == -1)
-        h_fail("harness: kill SIGSTOP %ld: %s", (long)stopped,
-               strerror(errno));
+        h_fail("harness: kill SIGSTOP %ld: %s", (long)stopped, strerror(errno));
     char st = await_asleep(waiter);
     if (st != 'S')
         h_fail("with its peer stopped, process %ld stayed in state '%c', "
                "never asleep in a WAIT\n  command: %s",
                (long)waiter, st, p->cmd);
     if (kill(stopped, SIGKILL) == -1)
-        h_fail("harness: kill SIGKILL %ld: %s", (long)stopped,
-               strerror(errno));
+        h_fail("harness: kill SIGKILL %ld: %s", (long)stopped, strerror(errno));
 }
 
 /* ---- mipc ------------------------------------------------------------- */
@@ -371,9 +369,11 @@ END_TEST
 
 START_TEST(restart_usage)
 {
-    static const char *const bad[][3] = {
-        {"-x", NULL, NULL}, {"r", NULL, NULL}, {"-r", "-r", NULL},
-        {"-r", "x", NULL}, {"", NULL, NULL}};
+    static const char *const bad[][3] = {{"-x", NULL, NULL},
+                                         {"r", NULL, NULL},
+                                         {"-r", "-r", NULL},
+                                         {"-r", "x", NULL},
+                                         {"", NULL, NULL}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct h_proc *p = h_runv(NULL, "restart", bad[i]);
         h_expect_exit(p, 2);
@@ -393,9 +393,12 @@ static const struct h_test tests[] = {
      "the flag is not cleared after a WAIT: the next WAIT returns at once"},
     {&many_turns, 3, "three games of 30000 turns at once, none hangs",
      "signals not blocked before fork, or pause() after the flag test: a "
-     "wake-up is lost", 30},
-    {&waits_asleep, 2, "a WAIT sleeps (state S), handlers for SIGUSR1 and "
-     "SIGUSR2, no pipes", "a WAIT that spins on the flag, or synclib's "
+     "wake-up is lost",
+     30},
+    {&waits_asleep, 2,
+     "a WAIT sleeps (state S), handlers for SIGUSR1 and "
+     "SIGUSR2, no pipes",
+     "a WAIT that spins on the flag, or synclib's "
      "pipes instead of signals"},
     {&dead_child, 2, "child killed: the parent's WAIT fails, status 1",
      "WAIT_CHILD does not wake on SIGCHLD: the parent waits for ever"},

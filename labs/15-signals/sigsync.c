@@ -54,10 +54,10 @@ enum role { ROLE_NONE, ROLE_PARENT, ROLE_CHILD };
 static volatile sig_atomic_t told_child;  /* SIG_TO_CHILD came */
 static volatile sig_atomic_t told_parent; /* SIG_TO_PARENT came */
 
-static pid_t creator;     /* pid of the TELL_WAIT() caller: the parent */
-static pid_t child;       /* the child's pid, once its SIG_HELLO came */
-static bool armed;        /* TELL_WAIT() done, its fork() not yet */
-static bool atfork_done;  /* pthread_atfork() called (once per process) */
+static pid_t creator;    /* pid of the TELL_WAIT() caller: the parent */
+static pid_t child;      /* the child's pid, once its SIG_HELLO came */
+static bool armed;       /* TELL_WAIT() done, its fork() not yet */
+static bool atfork_done; /* pthread_atfork() called (once per process) */
 
 /* Report a failure and end the process: a child must not flush stdio. */
 static _Noreturn void fail(bool with_errno, const char *what)
@@ -137,10 +137,8 @@ void TELL_WAIT(void)
 
     if (!atfork_done) {
         int e = pthread_atfork(NULL, parent_forked, child_hello);
-        if (e != 0) {
-            errno = e;
-            die("TELL_WAIT: pthread_atfork");
-        }
+        if (e != 0)
+            die_errno(e, "TELL_WAIT: pthread_atfork");
         atfork_done = true;
     }
     armed = true;

@@ -84,6 +84,78 @@ static void set_timer(long ms)
         die("setitimer ITIMER_REAL %ld ms", ms);
 }
 
+/* Install on_alarm for RESTART_SIGNAL, with SA_RESTART when restart is
+ * true and without it otherwise.  Dies when a call fails. */
+static void install_handler(bool restart)
+{
+    /* TODO 1: sigaction() with on_alarm, an empty sa_mask, and sa_flags
+     * SA_RESTART when restart is set, 0 otherwise.  That one flag is the
+     * whole difference between the two runs. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    if (sigemptyset(&sa.sa_mask) == -1)
+        die("sigemptyset");
+    sa.sa_flags = restart ? SA_RESTART : 0;
+    if (sigaction(RESTART_SIGNAL, &sa, NULL) == -1)
+        die("sigaction SIGALRM");
+    //> (void)on_alarm;
+    //> (void)restart;
+    /* END TODO 1 */
+}
+
+/*
+ * One read() of at most size bytes from fd into buf, with the timer
+ * ticking while it waits.  Returns what read() returned; when that is -1,
+ * *err is read()'s errno (stopping the timer may change errno).  The
+ * timer is stopped, and reading cleared, on return.
+ */
+static ssize_t read_ticking(int fd, char *buf, size_t size, int *err)
+{
+    ssize_t n = -1;
+    /* TODO 2: start the timer (set_timer), set reading, read() once, keep
+     * errno in *err, then stop the timer and clear reading.  Do not retry
+     * on EINTR: seeing EINTR is the point. */
+    set_timer(RESTART_TICK_MS);
+    reading = 1;
+    n = read(fd, buf, size);
+    *err = errno;
+    set_timer(0);
+    reading = 0;
+    //> (void)fd;
+    //> (void)buf;
+    //> (void)size;
+    //> (void)set_timer;
+    //> *err = ENOSYS;
+    /* END TODO 2 */
+    return n;
+}
+
+/*
+ * Say how the read ended: n and err as read_ticking() gave them, buf
+ * holding the n bytes read (and room for one more).  Dies (status 1) when
+ * the read failed with anything but EINTR.
+ */
+static void report(ssize_t n, int err, char *buf)
+{
+    /* TODO 3: "read interrupted: EINTR" when read() failed with EINTR;
+     * die_errno(err, "read pipe") for any other failure; else "read
+     * completed after RESTART_DATA_TICK signals: " and the data. */
+    if (n == -1 && err == EINTR) {
+        printf("read interrupted: EINTR\n");
+    } else if (n == -1) {
+        die_errno(err, "read pipe");
+    } else {
+        buf[n] = '\0';
+        printf("read completed after %d signals: %s", RESTART_DATA_TICK, buf);
+    }
+    //> (void)n;
+    //> (void)err;
+    //> (void)buf;
+    //> die_msg("report: not written yet (TODO 3)");
+    /* END TODO 3 */
+}
+
 int main(int argc, char *argv[])
 {
     err_setprog(argv[0]);
@@ -97,21 +169,7 @@ int main(int argc, char *argv[])
     if (pipe(fds) == -1)
         die("pipe");
     pipe_out = fds[1];
-
-    /* TODO 1: install on_alarm for RESTART_SIGNAL with sigaction(): an
-     * empty sa_mask, and sa_flags SA_RESTART when restart is set, 0
-     * otherwise.  That one flag is the whole difference between the two
-     * runs. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm;
-    if (sigemptyset(&sa.sa_mask) == -1)
-        die("sigemptyset");
-    sa.sa_flags = restart ? SA_RESTART : 0;
-    if (sigaction(RESTART_SIGNAL, &sa, NULL) == -1)
-        die("sigaction SIGALRM");
-    //> (void)on_alarm;
-    /* END TODO 1 */
+    install_handler(restart);
 
     /* Say what is coming before the timer starts: a signal could
      * interrupt this write too. */
@@ -120,40 +178,10 @@ int main(int argc, char *argv[])
     if (fflush(stdout) == EOF)
         die("write stdout");
 
-    /* TODO 2: start the timer (set_timer), set reading, read() from the
-     * pipe into buf, keep errno, then stop the timer and clear reading.
-     * Do not retry on EINTR: seeing EINTR is the point. */
     char buf[128];
-    set_timer(RESTART_TICK_MS);
-    reading = 1;
-    ssize_t n = read(fds[0], buf, sizeof buf - 1);
-    int saved = errno;
-    set_timer(0);
-    reading = 0;
-    //> char buf[128];
-    //> ssize_t n = -1;
-    //> int saved = ENOSYS;
-    //> (void)set_timer;
-    /* END TODO 2 */
-
-    /* TODO 3: report: "read interrupted: EINTR" when read() failed with
-     * EINTR; die("read pipe") for any other failure; else "read completed
-     * after RESTART_DATA_TICK signals: " and the data. */
-    if (n == -1 && saved == EINTR) {
-        printf("read interrupted: EINTR\n");
-    } else if (n == -1) {
-        errno = saved;
-        die("read pipe");
-    } else {
-        buf[n] = '\0';
-        printf("read completed after %d signals: %s", RESTART_DATA_TICK,
-               buf);
-    }
-    //> (void)n;
-    //> (void)saved;
-    //> (void)buf;
-    //> die_msg("the report is not written yet (TODO 3)");
-    /* END TODO 3 */
+    int err = 0;
+    ssize_t n = read_ticking(fds[0], buf, sizeof buf - 1, &err);
+    report(n, err, buf);
 
     if (fflush(stdout) == EOF)
         die("write stdout");
