@@ -31,8 +31,8 @@ void err_setprog(const char *argv0);
 /* The name set by err_setprog(), or "ipckit" before it is called. */
 const char *err_prog(void);
 
-/* "ENXIO" for ENXIO: errnum's symbol, or NULL for one the kit does not
- * know (the message then has the text alone). */
+/* err_name (every lab, through die): "ENXIO" for ENXIO: errnum's symbol, or
+ * NULL for one the kit does not know (the message then has the text alone). */
 const char *err_name(int errnum);
 
 /*
@@ -50,8 +50,9 @@ noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die_child(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* die_errno: die with errnum instead of errno, for the calls that return
- * their error (pthread_*, posix_spawn, getaddrinfo's EAI_SYSTEM aside). */
+/* die_errno (lab 08): die with errnum instead of errno, for the calls that
+ * return their error (pthread_*, posix_spawn, getaddrinfo's EAI_SYSTEM aside).
+ */
 noreturn void die_errno(int errnum, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -63,7 +64,7 @@ noreturn void die_msg(const char *fmt, ...)
  * return, errno unchanged. */
 void warn_sys(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* warn_errno: warn_sys with errnum instead of errno. */
+/* warn_errno (lab 12): warn_sys with errnum instead of errno. */
 void warn_errno(int errnum, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

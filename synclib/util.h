@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 /*
- * read_full (lab 04): read len bytes into buf, retrying after EINTR and
+ * read_full (lab 13): read len bytes into buf, retrying after EINTR and
  * short reads (a pipe, a FIFO or a socket gives what it has).  Returns the
  * bytes read: len, or fewer only at end of file; -1 on error, errno set
  * (EAGAIN from a non-blocking descriptor with nothing to read is an
@@ -23,7 +23,7 @@
 ssize_t read_full(int fd, void *buf, size_t len);
 
 /*
- * write_full (lab 04): write all len bytes of buf, retrying after EINTR
+ * write_full (lab 13): write all len bytes of buf, retrying after EINTR
  * and short writes.  Returns 0, or -1 with errno set (EPIPE: no reader,
  * once SIGPIPE is ignored).
  */
