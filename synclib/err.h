@@ -51,8 +51,7 @@ noreturn void die_child(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
 /* die_errno (lab 08): die with errnum instead of errno, for the calls that
- * return their error (pthread_*, posix_spawn, getaddrinfo's EAI_SYSTEM aside).
- */
+ * return their error number (pthread_*, posix_madvise, posix_spawn). */
 noreturn void die_errno(int errnum, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
