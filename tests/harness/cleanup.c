@@ -84,8 +84,8 @@ static void describe(char *what, size_t n, const char *kind, long key)
 {
     size_t used = strlen(what);
     if (used + 40 < n)
-        snprintf(what + used, n - used, "%s%s key 0x%08lx",
-                 used ? ", " : "", kind, (unsigned long)key & 0xffffffffUL);
+        snprintf(what + used, n - used, "%s%s key 0x%08lx", used ? ", " : "",
+                 kind, (unsigned long)key & 0xffffffffUL);
 }
 
 /* The directories under the work directory: their ftok bases, and the
@@ -163,14 +163,13 @@ static bool posix_leftovers(const char *iodir, bool remove, char *what,
             if (!our_name(e->d_name))
                 continue;
             found = true;
-            describe_name(what, n,
-                          i == 1 ? "POSIX message queue"
-                          : strncmp(e->d_name, "sem.", 4) == 0
-                              ? "POSIX named semaphore"
-                              : "POSIX shared memory",
-                          i == 1 || strncmp(e->d_name, "sem.", 4) != 0
-                              ? e->d_name
-                              : e->d_name + 4);
+            describe_name(
+                what, n,
+                i == 1                               ? "POSIX message queue"
+                : strncmp(e->d_name, "sem.", 4) == 0 ? "POSIX named semaphore"
+                                                     : "POSIX shared memory",
+                i == 1 || strncmp(e->d_name, "sem.", 4) != 0 ? e->d_name
+                                                             : e->d_name + 4);
             if (remove)
                 (void)unlinkat(dirfd(d), e->d_name, 0);
         }

@@ -53,11 +53,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_DESC 48    /* descendants looked at */
-#define MAX_FDS 2048   /* open descriptors looked at, all processes */
-#define MAX_WAKERS 8   /* processes that could wake one */
-#define TEXT_CAP 4000  /* bytes of diagnosis, at most */
-#define WIDTH 76       /* columns, before the report's own indent */
+#define MAX_DESC 48   /* descendants looked at */
+#define MAX_FDS 2048  /* open descriptors looked at, all processes */
+#define MAX_WAKERS 8  /* processes that could wake one */
+#define TEXT_CAP 4000 /* bytes of diagnosis, at most */
+#define WIDTH 76      /* columns, before the report's own indent */
 #define MQUEUE_MAGIC 0x19800202
 
 /* ---- small text helpers ---- */
@@ -217,13 +217,6 @@ static bool peek_string(pid_t pid, unsigned long addr, char *buf, size_t size)
     return have > 0;
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- what the kernel says about the processes ---- */
 
 /* One process of /proc. */
@@ -257,15 +250,15 @@ struct desc {
     unsigned long a[6];
     char sysline[200]; /* /proc/PID/syscall as read: the cache's key */
     char wchan[64];
-    const char *callname; /* "read", or NULL */
-    char call[300];       /* "read() on fd 3 (the read end of a pipe)" */
-    char why[1000];       /* the reason, in sentences */
-    char where[200];      /* "at fifos.c:57 in serve()" */
-    char cpus[32];        /* Cpus_allowed_list, read if it is running */
+    const char *callname;   /* "read", or NULL */
+    char call[300];         /* "read() on fd 3 (the read end of a pipe)" */
+    char why[1000];         /* the reason, in sentences */
+    char where[200];        /* "at fifos.c:57 in serve()" */
+    char cpus[32];          /* Cpus_allowed_list, read if it is running */
     int wakers[MAX_WAKERS]; /* who could wake it (indexes) */
     int nwakers;
-    bool known;      /* every process that could wake it is listed */
-    bool self;       /* it holds itself what would wake it */
+    bool known; /* every process that could wake it is listed */
+    bool self;  /* it holds itself what would wake it */
     int rank;
     int idx; /* its index in the table, kept through sorting */
 };
@@ -363,7 +356,7 @@ static void read_all(struct ctx *c)
         }
         if (read_stat((pid_t)atol(de->d_name), &c->all[c->nall]))
             c->nall++;
-        if ((c->nall & 31) == 0 && mono() > c->until) {
+        if ((c->nall & 31) == 0 && h_now() > c->until) {
             c->busy = true;
             break;
         }
@@ -404,10 +397,10 @@ static void find_descendants(struct ctx *c)
             if (mark[i])
                 continue;
             struct pent key = {.pid = c->all[i].ppid};
-            struct pent *up = c->all[i].ppid == c->self
-                                  ? NULL
-                                  : bsearch(&key, c->all, c->nall,
-                                            sizeof *c->all, by_pid);
+            struct pent *up =
+                c->all[i].ppid == c->self
+                    ? NULL
+                    : bsearch(&key, c->all, c->nall, sizeof *c->all, by_pid);
             if (c->all[i].pid == c->self || c->all[i].ppid == 0)
                 mark[i] = 2;
             else if (c->all[i].ppid == c->self)
@@ -563,12 +556,12 @@ static bool is(const char *name, const char *want)
 static const char *sig_name(int sig)
 {
     static const char *const names[] = {
-        "0",       "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",  "SIGTRAP",
-        "SIGABRT", "SIGBUS",  "SIGFPE",    "SIGKILL", "SIGUSR1", "SIGSEGV",
-        "SIGUSR2", "SIGPIPE", "SIGALRM",   "SIGTERM", "SIGSTKFLT",
-        "SIGCHLD", "SIGCONT", "SIGSTOP",   "SIGTSTP", "SIGTTIN", "SIGTTOU",
-        "SIGURG",  "SIGXCPU", "SIGXFSZ",   "SIGVTALRM", "SIGPROF",
-        "SIGWINCH", "SIGIO",  "SIGPWR",    "SIGSYS"};
+        "0",       "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP",
+        "SIGABRT", "SIGBUS",  "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV",
+        "SIGUSR2", "SIGPIPE", "SIGALRM",   "SIGTERM", "SIGSTKFLT", "SIGCHLD",
+        "SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU",   "SIGURG",
+        "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",  "SIGIO",
+        "SIGPWR",  "SIGSYS"};
     static char buf[4][16];
     static int next;
     if (sig > 0 && sig < (int)(sizeof names / sizeof names[0]))
@@ -697,8 +690,8 @@ static bool unix_socket(struct ctx *c, ino_t ino, char *path, size_t n,
     for (const char *l = c->net_unix; l != NULL && *l;) {
         unsigned long flags, inode;
         int at = 0;
-        if (sscanf(l, "%*s %*s %*s %lx %*s %*s %lu%n", &flags, &inode,
-                   &at) == 2 &&
+        if (sscanf(l, "%*s %*s %*s %lx %*s %*s %lu%n", &flags, &inode, &at) ==
+                2 &&
             inode == (unsigned long)ino) {
             const char *p = l + at;
             while (*p == ' ')
@@ -783,9 +776,10 @@ static void fd_words(struct ctx *c, int who, int fd, char *out, size_t n)
                                       "reading and writing"};
     const char *mode = f->acc >= 0 && f->acc <= 2 ? how[f->acc] : "?";
     if (strncmp(f->link, "pipe:", 5) == 0) {
-        cat(out, n, " (%s)", f->acc == O_RDONLY   ? "the read end of a pipe"
-                             : f->acc == O_WRONLY ? "the write end of a pipe"
-                                                  : "a pipe");
+        cat(out, n, " (%s)",
+            f->acc == O_RDONLY   ? "the read end of a pipe"
+            : f->acc == O_WRONLY ? "the write end of a pipe"
+                                 : "a pipe");
     } else if (S_ISFIFO(f->mode)) {
         cat(out, n, " (FIFO %s, open for %s)", shown_path(f->link), mode);
     } else if (S_ISSOCK(f->mode)) {
@@ -814,14 +808,14 @@ static void fd_words(struct ctx *c, int who, int fd, char *out, size_t n)
  * "X (fd 4), the test (fd 6)".  Processes among them become wakers of p.
  * Returns how many descriptors were listed.
  */
-static int holders(struct ctx *c, struct desc *p, int not, dev_t dev,
-                   ino_t ino, int want, char *out, size_t n)
+static int holders(struct ctx *c, struct desc *p, int not, dev_t dev, ino_t ino,
+                   int want, char *out, size_t n)
 {
     int count = 0, shown = 0;
     out[0] = '\0';
     for (int i = 0; i < c->nfds; i++) {
         const struct fdent *f = &c->fds[i];
-        if (f->dev != dev || f->ino != ino || f->who == not)
+        if (f->dev != dev || f->ino != ino || f->who == not )
             continue;
         bool rd = f->acc == O_RDONLY || f->acc == O_RDWR;
         bool wr = f->acc == O_WRONLY || f->acc == O_RDWR;
@@ -867,154 +861,156 @@ static void own_fds(const struct ctx *c, int who, dev_t dev, ino_t ino,
 
 /* ---- the reasons, call by call ---- */
 
+/* read() on a pipe or FIFO (f): who holds a write end, itself included. */
+static void why_pipe_read(struct ctx *c, int i, const struct fdent *f)
+{
+    struct desc *p = &c->d[i];
+    char list[600], mine[64];
+    p->known = true;
+    own_fds(c, i, f->dev, f->ino, 2, mine, sizeof mine);
+    int n = holders(c, p, i, f->dev, f->ino, 2, list, sizeof list);
+    if (mine[0]) {
+        p->self = true;
+        CAT(p->why,
+            "%s() returns end-of-file only once every write end is "
+            "closed, and this process still holds one itself (%s): "
+            "close the end it does not use.",
+            p->callname, mine);
+        if (n > 0)
+            CAT(p->why, " Write ends are also held by: %s.", list);
+    } else if (n > 0) {
+        CAT(p->why,
+            "It waits for data, or for end-of-file once every write end "
+            "is closed.  Write ends are held by: %s.",
+            list);
+    } else {
+        CAT(p->why, "No process holds a write end: it should see "
+                    "end-of-file at once.");
+    }
+}
+
+/* write() on a full pipe or FIFO (f): who holds a read end. */
+static void why_pipe_write(struct ctx *c, int i, const struct fdent *f)
+{
+    struct desc *p = &c->d[i];
+    char list[600], mine[64];
+    p->known = true;
+    own_fds(c, i, f->dev, f->ino, 1, mine, sizeof mine);
+    int n = holders(c, p, i, f->dev, f->ino, 1, list, sizeof list);
+    CAT(p->why,
+        "The %s is full (a pipe holds 64 KiB): %s() waits until a "
+        "reader takes some.",
+        strncmp(f->link, "pipe:", 5) == 0 ? "pipe" : "FIFO", p->callname);
+    if (n > 0)
+        CAT(p->why, " Read ends are held by: %s.", list);
+    if (mine[0]) {
+        p->self = true;
+        CAT(p->why, " This process holds a read end itself (%s)%s.", mine,
+            n == 0 ? ", and nobody else does: nobody will ever read it" : "");
+    } else if (n == 0) {
+        CAT(p->why, " Nobody holds a read end.");
+    }
+}
+
+/* Reading or writing (out) a connected socket (f): who holds its other
+ * end, itself included. */
+static void why_peer_io(struct ctx *c, int i, const struct fdent *f, bool out)
+{
+    struct desc *p = &c->d[i];
+    char list[600], mine[64];
+    unsigned long peer = unix_peer(f->ino);
+    if (peer == 0) {
+        CAT(p->why, "%s",
+            out ? "Its peer does not read what it sends."
+                : "It waits for its peer to send data "
+                  "or to close the connection.");
+        return;
+    }
+    p->known = true;
+    mine[0] = '\0';
+    for (int k = 0; k < c->nfds; k++)
+        if (c->fds[k].who == i && c->fds[k].ino == peer &&
+            S_ISSOCK(c->fds[k].mode) && mine[0] == '\0')
+            snprintf(mine, sizeof mine, "fd %d", c->fds[k].fd);
+    int n = 0;
+    list[0] = '\0';
+    for (int k = 0; k < c->nfds; k++) {
+        const struct fdent *g = &c->fds[k];
+        if (g->ino != peer || !S_ISSOCK(g->mode) || g->who == i)
+            continue;
+        if (g->who >= 0)
+            add_waker(p, g->who);
+        else
+            p->known = false;
+        if (n++ < 4)
+            cat(list, sizeof list, "%s%s%s", n > 1 ? "; " : "",
+                name_fd(c, g->who, g->fd), doing(c, g->who));
+    }
+    if (out)
+        CAT(p->why, "The connection is full: its peer does not read.");
+    else
+        CAT(p->why,
+            "It waits for its peer to send, or to close its "
+            "end (then %s() returns 0).",
+            p->callname);
+    if (n > 0)
+        CAT(p->why, " The other end is held by: %s.", list);
+    if (mine[0]) {
+        p->self = true;
+        CAT(p->why, " This process holds the other end itself (%s).", mine);
+    }
+    if (n == 0 && mine[0] == '\0')
+        CAT(p->why, " Nobody holds the other end.");
+}
+
 /* read/write (and their socket forms) on a descriptor. */
 static void why_io(struct ctx *c, int i, int fd, bool out)
 {
     struct desc *p = &c->d[i];
-    char what[260], list[600], mine[64];
+    char what[260];
     fd_words(c, i, fd, what, sizeof what);
     CAT(p->call, "%s() on %s", p->callname, what);
     const struct fdent *f = fd_of(c, i, fd);
     if (f == NULL)
         return;
     bool pipe_like = S_ISFIFO(f->mode);
-    if (pipe_like && !out) {
-        p->known = true;
-        own_fds(c, i, f->dev, f->ino, 2, mine, sizeof mine);
-        int n = holders(c, p, i, f->dev, f->ino, 2, list, sizeof list);
-        if (mine[0]) {
-            p->self = true;
-            CAT(p->why,
-                "%s() returns end-of-file only once every write end is "
-                "closed, and this process still holds one itself (%s): "
-                "close the end it does not use.",
-                p->callname, mine);
-            if (n > 0)
-                CAT(p->why, " Write ends are also held by: %s.", list);
-        } else if (n > 0) {
-            CAT(p->why,
-                "It waits for data, or for end-of-file once every write end "
-                "is closed.  Write ends are held by: %s.",
-                list);
-        } else {
-            CAT(p->why, "No process holds a write end: it should see "
-                        "end-of-file at once.");
-        }
-    } else if (pipe_like) {
-        p->known = true;
-        own_fds(c, i, f->dev, f->ino, 1, mine, sizeof mine);
-        int n = holders(c, p, i, f->dev, f->ino, 1, list, sizeof list);
-        CAT(p->why,
-            "The %s is full (a pipe holds 64 KiB): %s() waits until a "
-            "reader takes some.",
-            strncmp(f->link, "pipe:", 5) == 0 ? "pipe" : "FIFO",
-            p->callname);
-        if (n > 0)
-            CAT(p->why, " Read ends are held by: %s.", list);
-        if (mine[0]) {
-            p->self = true;
-            CAT(p->why, " This process holds a read end itself (%s)%s.", mine,
-                n == 0 ? ", and nobody else does: nobody will ever read it"
-                       : "");
-        } else if (n == 0) {
-            CAT(p->why, " Nobody holds a read end.");
-        }
-    } else if (S_ISSOCK(f->mode)) {
-        unsigned long peer = unix_peer(f->ino);
-        if (peer == 0) {
-            CAT(p->why, "%s", out ? "Its peer does not read what it sends."
-                                  : "It waits for its peer to send data "
-                                    "or to close the connection.");
-            return;
-        }
-        p->known = true;
-        mine[0] = '\0';
-        for (int k = 0; k < c->nfds; k++)
-            if (c->fds[k].who == i && c->fds[k].ino == peer &&
-                S_ISSOCK(c->fds[k].mode) && mine[0] == '\0')
-                snprintf(mine, sizeof mine, "fd %d", c->fds[k].fd);
-        int n = 0;
-        list[0] = '\0';
-        for (int k = 0; k < c->nfds; k++) {
-            const struct fdent *g = &c->fds[k];
-            if (g->ino != peer || !S_ISSOCK(g->mode) || g->who == i)
-                continue;
-            if (g->who >= 0)
-                add_waker(p, g->who);
-            else
-                p->known = false;
-            if (n++ < 4)
-                cat(list, sizeof list, "%s%s%s", n > 1 ? "; " : "",
-                    name_fd(c, g->who, g->fd), doing(c, g->who));
-        }
-        if (out)
-            CAT(p->why, "The connection is full: its peer does not read.");
-        else
-            CAT(p->why, "It waits for its peer to send, or to close its "
-                        "end (then %s() returns 0).",
-                p->callname);
-        if (n > 0)
-            CAT(p->why, " The other end is held by: %s.", list);
-        if (mine[0]) {
-            p->self = true;
-            CAT(p->why, " This process holds the other end itself (%s).",
-                mine);
-        }
-        if (n == 0 && mine[0] == '\0')
-            CAT(p->why, " Nobody holds the other end.");
-    } else if (strstr(what, "POSIX queue") != NULL) {
+    if (pipe_like && !out)
+        why_pipe_read(c, i, f);
+    else if (pipe_like)
+        why_pipe_write(c, i, f);
+    else if (S_ISSOCK(f->mode))
+        why_peer_io(c, i, f, out);
+    else if (strstr(what, "POSIX queue") != NULL)
         CAT(p->why, "(A POSIX queue is read with mq_receive.)");
-    }
 }
 
-/* open/openat: a FIFO's open waits for the other side. */
-static void why_open(struct ctx *c, int i, long atfd, unsigned long path_at,
-                     long flags)
+/* Where the name path (open()ed relative to atfd) leads, seen from p:
+ * full, through /proc, for stat; abs_path, as the student knows it. */
+static void open_paths(const struct desc *p, long atfd, const char *path,
+                       char *full, size_t nfull, char *abs_path, size_t nabs)
 {
-    struct desc *p = &c->d[i];
-    char path[PATH_MAX], full[PATH_MAX + 128];
-    if (!peek_string(p->e.pid, path_at, path, sizeof path)) {
-        CAT(p->call, "%s()", p->callname);
-        return;
-    }
-    clean(path);
-    const char *acc = (flags & O_ACCMODE) == O_RDONLY   ? "O_RDONLY"
-                      : (flags & O_ACCMODE) == O_WRONLY ? "O_WRONLY"
-                                                        : "O_RDWR";
-    /* Where the name leads, seen from the process: its cwd or dirfd. */
     if (path[0] == '/')
-        snprintf(full, sizeof full, "%s", path);
+        snprintf(full, nfull, "%s", path);
     else if (atfd == AT_FDCWD)
-        snprintf(full, sizeof full, "/proc/%ld/cwd/%s", (long)p->e.pid, path);
+        snprintf(full, nfull, "/proc/%ld/cwd/%s", (long)p->e.pid, path);
     else
-        snprintf(full, sizeof full, "/proc/%ld/fd/%ld/%s", (long)p->e.pid,
-                 atfd, path);
-    char cwd[PATH_MAX] = "", abs_path[PATH_MAX + 2];
+        snprintf(full, nfull, "/proc/%ld/fd/%ld/%s", (long)p->e.pid, atfd,
+                 path);
+    char cwd[PATH_MAX] = "";
     char lnk[64];
     snprintf(lnk, sizeof lnk, "/proc/%ld/cwd", (long)p->e.pid);
     ssize_t cn = readlink(lnk, cwd, sizeof cwd - 1);
     cwd[cn > 0 ? cn : 0] = '\0';
     if (path[0] != '/' && atfd == AT_FDCWD && cwd[0])
-        snprintf(abs_path, sizeof abs_path, "%s/%s", cwd, path);
+        snprintf(abs_path, nabs, "%s/%s", cwd, path);
     else
-        snprintf(abs_path, sizeof abs_path, "%s", path);
-    struct stat st;
-    bool fifo = stat(full, &st) == 0 && S_ISFIFO(st.st_mode);
-    CAT(p->call, "%s() of %s%s, %s%s", p->callname, fifo ? "FIFO " : "",
-        shown_path(abs_path), acc, flags & O_NONBLOCK ? "|O_NONBLOCK" : "");
-    if (!fifo)
-        return;
-    char list[600];
-    bool rd = (flags & O_ACCMODE) == O_RDONLY;
-    int n = holders(c, NULL, i, st.st_dev, st.st_ino, rd ? 2 : 1, list,
-                    sizeof list);
-    if (n == 0)
-        CAT(p->why,
-            "Nobody has FIFO %s open for %s (an open for %s waits for a "
-            "%s).",
-            shown_path(abs_path), rd ? "writing" : "reading",
-            rd ? "reading" : "writing", rd ? "writer" : "reader");
-    /* Others waiting in open() too: each may wait for the other. */
+        snprintf(abs_path, nabs, "%s", path);
+}
+
+/* Another program waiting in open() too, each perhaps for the other. */
+static void open_mutual(struct ctx *c, int i)
+{
+    struct desc *p = &c->d[i];
     for (int j = 0; j < c->nd; j++) {
         const struct desc *q = &c->d[j];
         const char *mine_prog = p->cmd ? p->cmd : p->e.comm;
@@ -1034,6 +1030,42 @@ static void why_open(struct ctx *c, int i, long atfd, unsigned long path_at,
     }
 }
 
+/* open/openat: a FIFO's open waits for the other side. */
+static void why_open(struct ctx *c, int i, long atfd, unsigned long path_at,
+                     long flags)
+{
+    struct desc *p = &c->d[i];
+    char path[PATH_MAX], full[PATH_MAX + 128];
+    if (!peek_string(p->e.pid, path_at, path, sizeof path)) {
+        CAT(p->call, "%s()", p->callname);
+        return;
+    }
+    clean(path);
+    const char *acc = (flags & O_ACCMODE) == O_RDONLY   ? "O_RDONLY"
+                      : (flags & O_ACCMODE) == O_WRONLY ? "O_WRONLY"
+                                                        : "O_RDWR";
+    char abs_path[PATH_MAX + 2];
+    open_paths(p, atfd, path, full, sizeof full, abs_path, sizeof abs_path);
+    struct stat st;
+    bool fifo = stat(full, &st) == 0 && S_ISFIFO(st.st_mode);
+    CAT(p->call, "%s() of %s%s, %s%s", p->callname, fifo ? "FIFO " : "",
+        shown_path(abs_path), acc, flags & O_NONBLOCK ? "|O_NONBLOCK" : "");
+    if (!fifo)
+        return;
+    char list[600];
+    bool rd = (flags & O_ACCMODE) == O_RDONLY;
+    int n = holders(c, NULL, i, st.st_dev, st.st_ino, rd ? 2 : 1, list,
+                    sizeof list);
+    if (n == 0)
+        CAT(p->why,
+            "Nobody has FIFO %s open for %s (an open for %s waits for a "
+            "%s).",
+            shown_path(abs_path), rd ? "writing" : "reading",
+            rd ? "reading" : "writing", rd ? "writer" : "reader");
+    /* Others waiting in open() too: each may wait for the other. */
+    open_mutual(c, i);
+}
+
 /* wait4/waitid: which children it waits for, and what they do. */
 static void why_wait(struct ctx *c, int i, int idtype, long id)
 {
@@ -1050,14 +1082,12 @@ static void why_wait(struct ctx *c, int i, int idtype, long id)
     p->known = true;
     for (int j = 0; j < c->nd; j++) {
         const struct desc *q = &c->d[j];
-        if (q->e.ppid != p->e.pid ||
-            (idtype == 1 && q->e.pid != (pid_t)id) ||
+        if (q->e.ppid != p->e.pid || (idtype == 1 && q->e.pid != (pid_t)id) ||
             (idtype == 2 && q->e.pgid != (pid_t)id))
             continue;
         add_waker(p, j);
         if (n++ < 4)
-            CAT(list, "%s%s%s", n > 1 ? "; " : "", name_of(c, j),
-                doing(c, j));
+            CAT(list, "%s%s%s", n > 1 ? "; " : "", name_of(c, j), doing(c, j));
     }
     if (n > 0)
         CAT(p->why, "It waits for %s to exit: %s.",
@@ -1116,35 +1146,87 @@ static bool mapping_of(pid_t pid, unsigned long addr, char *what, size_t n,
     return found;
 }
 
+/* A futex wait: the word waited on, and the mapping it lies in. */
+struct futex_word {
+    int cmd;         /* the operation, without its flags */
+    bool private_op; /* FUTEX_PRIVATE_FLAG */
+    bool have;       /* the word could be read */
+    uint32_t word;
+    bool mapped, shared; /* the mapping was found; it is MAP_SHARED */
+    dev_t dev;
+    ino_t ino;
+    char where[300]; /* "shared memory /x" */
+};
+
+/* Read p's futex wait into fw; p->call says what it is. */
+static void futex_call(struct desc *p, struct futex_word *fw)
+{
+    unsigned long addr = p->a[0];
+    int op = (int)p->a[1];
+    fw->cmd = op & 127; /* without FUTEX_PRIVATE_FLAG, CLOCK_REALTIME */
+    fw->private_op = (op & 128) != 0;
+    fw->have = peek(p->e.pid, addr, &fw->word, sizeof fw->word);
+    snprintf(fw->where, sizeof fw->where, "memory it cannot read");
+    fw->shared = false;
+    fw->dev = 0;
+    fw->ino = 0;
+    fw->mapped = mapping_of(p->e.pid, addr, fw->where, sizeof fw->where,
+                            &fw->shared, &fw->dev, &fw->ino);
+    static const char *const ops[] = {
+        "FUTEX_WAIT",           "FUTEX_WAKE",        "FUTEX_FD",
+        "FUTEX_REQUEUE",        "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP",
+        "FUTEX_LOCK_PI",        "FUTEX_UNLOCK_PI",   "FUTEX_TRYLOCK_PI",
+        "FUTEX_WAIT_BITSET",    "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI",
+        "FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2"};
+    CAT(p->call, "futex(%s%s) on a word in %s",
+        fw->cmd < (int)(sizeof ops / sizeof ops[0]) ? ops[fw->cmd] : "?",
+        fw->private_op ? "_PRIVATE" : "", fw->where);
+    if (fw->have)
+        CAT(p->call, " that holds %lu", (unsigned long)fw->word);
+}
+
+/* The futex word lies in shared memory: who else maps it (who could wake
+ * the process), and whose pid it holds. */
+static void futex_sharers(struct ctx *c, int i, const struct futex_word *fw)
+{
+    struct desc *p = &c->d[i];
+    char list[400] = "";
+    int n = 0;
+    for (int j = 0; j < c->nd && fw->ino != 0; j++) {
+        char path[64];
+        if (j == i || c->d[j].e.state == 'Z')
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/maps", (long)c->d[j].e.pid);
+        char *maps = read_big(path, 4u << 20);
+        char key[64];
+        snprintf(key, sizeof key, " %02x:%02x %lu ", major(fw->dev),
+                 minor(fw->dev), (unsigned long)fw->ino);
+        bool hit = maps != NULL && strstr(maps, key) != NULL;
+        free(maps);
+        if (hit && n++ < 4)
+            CAT(list, "%s%s%s", n > 1 ? "; " : "", name_of(c, j), doing(c, j));
+    }
+    int j = fw->have ? index_of(c, (pid_t)(fw->word & 0x3fffffff)) : -1;
+    if (j >= 0 && j != i)
+        CAT(p->why,
+            " The word holds the pid of %s: if it is a mutex, that process "
+            "holds it.",
+            name_of(c, j));
+    if (n > 0)
+        CAT(p->why, " Also mapped by: %s.", list);
+    else if (fw->ino != 0)
+        CAT(p->why, " No other process has it mapped: nobody is left to "
+                    "wake it.");
+}
+
 /* futex: the word, where it lies, and what would wake it. */
 static void why_futex(struct ctx *c, int i)
 {
     struct desc *p = &c->d[i];
-    unsigned long addr = p->a[0];
-    int op = (int)p->a[1];
-    int cmd = op & 127; /* without FUTEX_PRIVATE_FLAG, CLOCK_REALTIME */
-    bool private_op = (op & 128) != 0;
-    uint32_t word;
-    bool have = peek(p->e.pid, addr, &word, sizeof word);
-    char where[300] = "memory it cannot read";
-    bool shared = false;
-    dev_t dev = 0;
-    ino_t ino = 0;
-    bool mapped = mapping_of(p->e.pid, addr, where, sizeof where, &shared,
-                             &dev, &ino);
-    static const char *const ops[] = {
-        "FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE",
-        "FUTEX_CMP_REQUEUE", "FUTEX_WAKE_OP", "FUTEX_LOCK_PI",
-        "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI", "FUTEX_WAIT_BITSET",
-        "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI",
-        "FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2"};
-    CAT(p->call, "futex(%s%s) on a word in %s",
-        cmd < (int)(sizeof ops / sizeof ops[0]) ? ops[cmd] : "?",
-        private_op ? "_PRIVATE" : "", where);
-    if (have)
-        CAT(p->call, " that holds %lu", (unsigned long)word);
-    if (cmd == 6 || cmd == 13) { /* LOCK_PI: the word holds the owner */
-        pid_t owner = (pid_t)(have ? word & 0x3fffffff : 0);
+    struct futex_word fw;
+    futex_call(p, &fw);
+    if (fw.cmd == 6 || fw.cmd == 13) { /* LOCK_PI: the word holds the owner */
+        pid_t owner = (pid_t)(fw.have ? fw.word & 0x3fffffff : 0);
         int j = index_of(c, owner);
         if (j >= 0)
             CAT(p->why, "It waits for a lock held by %s%s.", name_of(c, j),
@@ -1156,9 +1238,9 @@ static void why_futex(struct ctx *c, int i)
                     "wakes it (a semaphore, mutex or condition variable "
                     "waits like this).");
     }
-    if (!mapped)
+    if (!fw.mapped)
         return;
-    if (shared && private_op) {
+    if (fw.shared && fw.private_op) {
         CAT(p->why,
             " The wait is private (FUTEX_PRIVATE_FLAG) but the memory is "
             "shared: a wake from another process never reaches a private "
@@ -1166,43 +1248,15 @@ static void why_futex(struct ctx *c, int i)
             "PTHREAD_PROCESS_SHARED) or shared futex calls.");
         return;
     }
-    if (!shared) {
+    if (!fw.shared) {
         CAT(p->why,
             " The word lies in private memory (%s): this process has its "
             "own copy (after fork() each process has one), so no other "
             "process's change or wake reaches it.  Share it: MAP_SHARED.",
-            ino != 0 ? "a MAP_PRIVATE mapping" : "not a shared mapping");
+            fw.ino != 0 ? "a MAP_PRIVATE mapping" : "not a shared mapping");
         return;
     }
-    /* Who else maps the object: the ones that could wake it. */
-    char list[400] = "";
-    int n = 0;
-    for (int j = 0; j < c->nd && ino != 0; j++) {
-        char path[64];
-        if (j == i || c->d[j].e.state == 'Z')
-            continue;
-        snprintf(path, sizeof path, "/proc/%ld/maps", (long)c->d[j].e.pid);
-        char *maps = read_big(path, 4u << 20);
-        char key[64];
-        snprintf(key, sizeof key, " %02x:%02x %lu ", major(dev), minor(dev),
-                 (unsigned long)ino);
-        bool hit = maps != NULL && strstr(maps, key) != NULL;
-        free(maps);
-        if (hit && n++ < 4)
-            CAT(list, "%s%s%s", n > 1 ? "; " : "", name_of(c, j),
-                doing(c, j));
-    }
-    int j = have ? index_of(c, (pid_t)(word & 0x3fffffff)) : -1;
-    if (j >= 0 && j != i)
-        CAT(p->why,
-            " The word holds the pid of %s: if it is a mutex, that process "
-            "holds it.",
-            name_of(c, j));
-    if (n > 0)
-        CAT(p->why, " Also mapped by: %s.", list);
-    else if (ino != 0)
-        CAT(p->why, " No other process has it mapped: nobody is left to "
-                    "wake it.");
+    futex_sharers(c, i, &fw);
 }
 
 /* A field of /proc/sysvipc/{msg,sem} for id: the key, and more. */
@@ -1316,8 +1370,9 @@ static void why_sem(struct ctx *c, int i)
         if (!blocks && said)
             continue;
         if (op < 0)
-            CAT(p->why, "%sIt waits for semaphore %u, now %d, to reach %d "
-                        "(sem_op %d)",
+            CAT(p->why,
+                "%sIt waits for semaphore %u, now %d, to reach %d "
+                "(sem_op %d)",
                 said ? " " : "", (unsigned)ops[k].sem_num, val, -op, op);
         else if (op == 0)
             CAT(p->why, "%sIt waits for semaphore %u, now %d, to be 0",
@@ -1438,16 +1493,18 @@ static void why_signal(struct ctx *c, int i)
                peek(p->e.pid, p->a[0], &set, sizeof set)) {
         sig_list(set & 0xffffffffULL, names, sizeof names);
         if ((caught & ~set) == 0) {
-            CAT(p->why, "Every signal it catches is blocked by the mask it "
-                        "waits with (%s): nothing can ever wake it.  The "
-                        "mask given to sigsuspend() must let the awaited "
-                        "signal through.",
+            CAT(p->why,
+                "Every signal it catches is blocked by the mask it "
+                "waits with (%s): nothing can ever wake it.  The "
+                "mask given to sigsuspend() must let the awaited "
+                "signal through.",
                 names);
         } else {
             char through[400];
             sig_list(caught & ~set, through, sizeof through);
-            CAT(p->why, "It waits for a caught signal its mask lets "
-                        "through: %s (the mask blocks %s).",
+            CAT(p->why,
+                "It waits for a caught signal its mask lets "
+                "through: %s (the mask blocks %s).",
                 through, names);
         }
     } else if (caught == 0) {
@@ -1455,10 +1512,11 @@ static void why_signal(struct ctx *c, int i)
                     "wait.");
     } else {
         sig_list(caught, names, sizeof names);
-        CAT(p->why, "It waits for a signal it catches (%s).  A signal that "
-                    "came just before pause() was handled already, so the "
-                    "wait never ends (a lost wake-up: block the signal, "
-                    "then wait with sigsuspend()).",
+        CAT(p->why,
+            "It waits for a signal it catches (%s).  A signal that "
+            "came just before pause() was handled already, so the "
+            "wait never ends (a lost wake-up: block the signal, "
+            "then wait with sigsuspend()).",
             names);
     }
     if (pending != 0) {
@@ -1479,8 +1537,9 @@ static void why_sleep(struct ctx *c, int i)
     if (absolute)
         CAT(p->why, "It sleeps until a set time.");
     else if (peek(p->e.pid, at, &ts, sizeof ts))
-        CAT(p->why, "It sleeps for %.3f s at a time: does it sleep where it "
-                    "should wait for an event?",
+        CAT(p->why,
+            "It sleeps for %.3f s at a time: does it sleep where it "
+            "should wait for an event?",
             (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
@@ -1499,24 +1558,26 @@ static void why_mq(struct ctx *c, int i, bool sending)
                     "can open it.");
     /* Our own look at the queue (mq_open's system call, so no -lrt):
      * opening it changes nothing for the others. */
-    int q = (int)syscall(SYS_mq_open, f->link + 1, O_RDONLY | O_NONBLOCK |
-                                                       O_CLOEXEC, 0, NULL);
+    int q = (int)syscall(SYS_mq_open, f->link + 1,
+                         O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, NULL);
     struct mq_attr attr;
     if (q >= 0) {
         if (syscall(SYS_mq_getsetattr, q, NULL, &attr) == 0) {
             if (sending)
-                CAT(p->why, "The queue is full (%ld of %ld messages): it "
-                            "waits for a receiver.",
+                CAT(p->why,
+                    "The queue is full (%ld of %ld messages): it "
+                    "waits for a receiver.",
                     (long)attr.mq_curmsgs, (long)attr.mq_maxmsg);
             else
-                CAT(p->why, "The queue is empty (0 of %ld messages): it "
-                            "waits for a sender.",
+                CAT(p->why,
+                    "The queue is empty (0 of %ld messages): it "
+                    "waits for a sender.",
                     (long)attr.mq_maxmsg);
         }
         close(q);
     }
-    int n = holders(c, NULL, i, f->dev, f->ino, sending ? 1 : 2, list,
-                    sizeof list);
+    int n =
+        holders(c, NULL, i, f->dev, f->ino, sending ? 1 : 2, list, sizeof list);
     if (n > 0)
         CAT(p->why, "%sOpen for %s in: %s.", p->why[0] ? " " : "",
             sending ? "reading" : "writing", list);
@@ -1538,8 +1599,8 @@ static void why_lock(struct ctx *c, int i)
         return;
     char *locks = read_big("/proc/locks", 4u << 20);
     char key[64], list[400] = "";
-    snprintf(key, sizeof key, " %02x:%02x:%lu ", major(f->dev),
-             minor(f->dev), (unsigned long)f->ino);
+    snprintf(key, sizeof key, " %02x:%02x:%lu ", major(f->dev), minor(f->dev),
+             (unsigned long)f->ino);
     int n = 0;
     p->known = true;
     for (char *l = locks; l != NULL && *l;) {
@@ -1561,8 +1622,7 @@ static void why_lock(struct ctx *c, int i)
                 p->known = false;
             if (j != i && n++ < 4)
                 CAT(list, "%s%s%s", n > 1 ? "; " : "",
-                    j >= 0 ? name_of(c, j) : "another process",
-                    doing(c, j));
+                    j >= 0 ? name_of(c, j) : "another process", doing(c, j));
         }
         l = nl != NULL ? nl + 1 : NULL;
     }
@@ -1573,8 +1633,8 @@ static void why_lock(struct ctx *c, int i)
 
 /* ---- where in the source: eu-stack ---- */
 
-static double stack_spent;   /* seconds spent in eu-stack by this test */
-static bool stack_missing;   /* eu-stack is not installed */
+static double stack_spent; /* seconds spent in eu-stack by this test */
+static bool stack_missing; /* eu-stack is not installed */
 static struct {
     pid_t pid;
     char key[200];
@@ -1598,7 +1658,7 @@ static bool await_child(pid_t pid, double deadline)
             done = true;
             break;
         }
-        double left = deadline - mono();
+        double left = deadline - h_now();
         if (r == -1 || left <= 0)
             break;
         struct timespec ts = {(time_t)left,
@@ -1665,6 +1725,35 @@ static void first_lab_frame(const char *out, char *where, size_t n)
     }
 }
 
+/* In a child: eu-stack's one-line frames of process pid, into the new
+ * file out_path. */
+static _Noreturn void exec_eu_stack(const char *out_path, pid_t pid)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* A new file, never one a program put there (a link). */
+    int out = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+    int null = open("/dev/null", O_RDWR);
+    if (out == -1 || null == -1 || dup2(null, 0) == -1 || dup2(out, 1) == -1 ||
+        dup2(null, 2) == -1)
+        _exit(126);
+    for (int fd = 3; fd < 1024; fd++)
+        close(fd); /* nothing of the test's (Check's pipe) */
+    char pidtext[32];
+    snprintf(pidtext, sizeof pidtext, "%ld", (long)pid);
+    char *argv[] = {"eu-stack", "-1", "-i",    "-s", "-n",
+                    "32",       "-p", pidtext, NULL};
+    char *env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", NULL};
+    static const char *const dirs[] = {"/usr/bin", "/usr/local/bin", "/bin"};
+    for (size_t k = 0; k < 3; k++) {
+        char prog[64];
+        snprintf(prog, sizeof prog, "%s/eu-stack", dirs[k]);
+        execve(prog, argv, env);
+    }
+    _exit(127);
+}
+
 static void find_line(struct desc *p)
 {
     if (stack_missing || p->e.state == 'Z')
@@ -1680,41 +1769,15 @@ static void find_line(struct desc *p)
     char out_path[4200];
     snprintf(out_path, sizeof out_path, "%s/.diag-stack", h_iodir());
     unlink(out_path);
-    double t0 = mono();
+    double t0 = h_now();
     fflush(NULL);
     pid_t pid = fork();
     if (pid == -1)
         return;
-    if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        /* A new file, never one a program put there (a link). */
-        int out = open(out_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-                       0600);
-        int null = open("/dev/null", O_RDWR);
-        if (out == -1 || null == -1 || dup2(null, 0) == -1 ||
-            dup2(out, 1) == -1 || dup2(null, 2) == -1)
-            _exit(126);
-        for (int fd = 3; fd < 1024; fd++)
-            close(fd); /* nothing of the test's (Check's pipe) */
-        char pidtext[32];
-        snprintf(pidtext, sizeof pidtext, "%ld", (long)p->e.pid);
-        char *argv[] = {"eu-stack", "-1", "-i", "-s", "-n", "32",
-                        "-p", pidtext, NULL};
-        char *env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C",
-                       NULL};
-        static const char *const dirs[] = {"/usr/bin", "/usr/local/bin",
-                                           "/bin"};
-        for (size_t k = 0; k < 3; k++) {
-            char prog[64];
-            snprintf(prog, sizeof prog, "%s/eu-stack", dirs[k]);
-            execve(prog, argv, env);
-        }
-        _exit(127);
-    }
+    if (pid == 0)
+        exec_eu_stack(out_path, p->e.pid);
     bool ok = await_child(pid, t0 + h_scale(2.0));
-    stack_spent += mono() - t0;
+    stack_spent += h_now() - t0;
     char *out = ok ? read_big(out_path, 1u << 20) : NULL;
     unlink(out_path);
     if (out != NULL)
@@ -1722,30 +1785,29 @@ static void find_line(struct desc *p)
     free(out);
     int k = stack_next++ % 32;
     stack_cache[k].pid = p->e.pid;
-    snprintf(stack_cache[k].key, sizeof stack_cache[k].key, "%s",
-             p->sysline);
-    snprintf(stack_cache[k].where, sizeof stack_cache[k].where, "%s",
-             p->where);
+    snprintf(stack_cache[k].key, sizeof stack_cache[k].key, "%s", p->sysline);
+    snprintf(stack_cache[k].where, sizeof stack_cache[k].where, "%s", p->where);
 }
 
 /* ---- one process ---- */
 
-static void look_at(struct ctx *c, int i)
+/* p->sysline: /proc/PID/syscall (at path) as read, without its newline. */
+static void read_sysline(struct desc *p, const char *path)
 {
-    struct desc *p = &c->d[i];
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/syscall", (long)p->e.pid);
     read_small(path, p->sysline, sizeof p->sysline);
     p->sysline[strcspn(p->sysline, "\n")] = '\0';
-    /* A program that waits with a timeout (a tick) runs for a moment at
-     * each one: caught then, look again for a few milliseconds before
-     * calling it a program that never blocks. */
-    unsigned long long run0 = 0, run1 = 0, wait;
-    bool timed = sched_ns(p->e.pid, &run0, &wait);
+}
+
+/* A program that waits with a timeout (a tick) runs for a moment at each
+ * one: caught then, look again for a few milliseconds (20 looks, 1 ms
+ * apart, while it still runs) before calling it a program that never
+ * blocks.  Returns the looks made. */
+static int look_again(struct ctx *c, struct desc *p, const char *path)
+{
     int looks = 0;
-    for (int k = 0; k < 20 && mono() < c->until &&
-                    (strncmp(p->sysline, "running", 7) == 0 ||
-                     p->e.state == 'R');
+    for (int k = 0;
+         k < 20 && h_now() < c->until &&
+         (strncmp(p->sysline, "running", 7) == 0 || p->e.state == 'R');
          k++, looks++) {
         struct timespec ms = {0, 1000000};
         nanosleep(&ms, NULL);
@@ -1754,9 +1816,15 @@ static void look_at(struct ctx *c, int i)
             break;
         p->e.state = now.state;
         p->e.cpu = now.cpu;
-        read_small(path, p->sysline, sizeof p->sysline);
-        p->sysline[strcspn(p->sysline, "\n")] = '\0';
+        read_sysline(p, path);
     }
+    return looks;
+}
+
+/* p->wchan: the kernel function it sleeps in ("" if none). */
+static void read_wchan(struct desc *p)
+{
+    char path[64];
     snprintf(path, sizeof path, "/proc/%ld/wchan", (long)p->e.pid);
     read_small(path, p->wchan, sizeof p->wchan);
     clean(p->wchan);
@@ -1764,20 +1832,40 @@ static void look_at(struct ctx *c, int i)
     p->wchan[strcspn(p->wchan, ".\n")] = '\0';
     if (strcmp(p->wchan, "0") == 0)
         p->wchan[0] = '\0';
+}
+
+/* p->cpus: the CPUs it may run on (Cpus_allowed_list). */
+static void read_cpus(struct desc *p)
+{
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)p->e.pid);
+    if (read_small(path, buf, sizeof buf) > 0) {
+        const char *l = strstr(buf, "\nCpus_allowed_list:");
+        if (l != NULL)
+            sscanf(l + 20, " %31s", p->cpus);
+    }
+}
+
+/* What process i is doing: running (starved of CPU?), or blocked in which
+ * call, with which arguments. */
+static void look_at(struct ctx *c, int i)
+{
+    struct desc *p = &c->d[i];
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/syscall", (long)p->e.pid);
+    read_sysline(p, path);
+    unsigned long long run0 = 0, run1 = 0, wait;
+    bool timed = sched_ns(p->e.pid, &run0, &wait);
+    int looks = look_again(c, p, path);
+    read_wchan(p);
     if (strncmp(p->sysline, "running", 7) == 0 || p->e.state == 'R') {
         p->running = true;
         /* Ready to run at every look, 20 ms, and not a nanosecond more
          * on a CPU: others have the CPUs (or the virtual machine's host
          * has them).  A busy loop runs in that time. */
-        p->starved = timed && looks == 20 &&
-                     sched_ns(p->e.pid, &run1, &wait) && run1 == run0;
-        char buf[2048];
-        snprintf(path, sizeof path, "/proc/%ld/status", (long)p->e.pid);
-        if (read_small(path, buf, sizeof buf) > 0) {
-            const char *l = strstr(buf, "\nCpus_allowed_list:");
-            if (l != NULL)
-                sscanf(l + 20, " %31s", p->cpus);
-        }
+        p->starved = timed && looks == 20 && sched_ns(p->e.pid, &run1, &wait) &&
+                     run1 == run0;
+        read_cpus(p);
         return;
     }
     long nr;
@@ -1792,66 +1880,93 @@ static void look_at(struct ctx *c, int i)
     }
 }
 
-/* The call and why it waits; needs every process looked at first. */
-static void explain(struct ctx *c, int i)
+/* A process that is not in a system call: starved of CPU, taking turns
+ * on one CPU with another, slow on a busy machine, or looping. */
+static void why_running(struct ctx *c, int i)
+{
+    struct desc *p = &c->d[i];
+    double waited = cpu_wait(p->e.pid);
+    /* Another of them running, pinned to the same one CPU? */
+    int mate = -1;
+    for (int j = 0;
+         j < c->nd && p->cpus[0] != '\0' && strpbrk(p->cpus, ",-") == NULL; j++)
+        if (j != i && c->d[j].running && strcmp(c->d[j].cpus, p->cpus) == 0)
+            mate = j;
+    if (p->starved)
+        CAT(p->why,
+            "It is not blocked: it is ready to run, but was not "
+            "given a CPU once while the grader watched it.  It "
+            "has used %.1f s of CPU in all.  The machine is "
+            "overloaded (other programs, or the virtual "
+            "machine's host, have the CPUs): the program may "
+            "only be slow.  Grade it again on a quieter machine, "
+            "or raise the time limits with TIMEOUT_SCALE=2.",
+            p->e.cpu);
+    else if (mate != -1)
+        CAT(p->why,
+            "It is not in a system call: it is running, pinned "
+            "to CPU %s, and so is pid %ld.  They take turns on "
+            "that one CPU: while one spins waiting for the "
+            "other, the other cannot run until the spinner's "
+            "time slice ends.  It has used %.1f s of CPU and "
+            "waited %.1f s for it.",
+            p->cpus, (long)c->d[mate].e.pid, p->e.cpu, waited);
+    else if (waited > 0.5 && waited > p->e.cpu)
+        CAT(p->why,
+            "It is not in a system call, and not blocked: it "
+            "has used %.1f s of CPU and spent %.1f s waiting for "
+            "a CPU.  The machine is overloaded: the program may "
+            "only be slow (a time limit can be raised with "
+            "TIMEOUT_SCALE=2), or be looping.",
+            p->e.cpu, waited);
+    else
+        CAT(p->why,
+            "It is not in a system call: it has used %.1f s of "
+            "CPU, so it is looping (busy waiting?) rather than "
+            "blocked.",
+            p->e.cpu);
+}
+
+/* wait4/waitid: their arguments, as why_wait takes them. */
+static void why_wait_call(struct ctx *c, int i)
+{
+    struct desc *p = &c->d[i];
+    if (is(p->callname, "wait4")) {
+        long pid = (long)(int)p->a[0];
+        why_wait(c, i,
+                 pid > 0    ? 1
+                 : pid < -1 ? 2
+                 : pid == 0 ? 2
+                            : 0,
+                 pid > 0    ? pid
+                 : pid < -1 ? -pid
+                            : (long)p->e.pgid);
+    } else {
+        int idtype = (int)p->a[0];
+        why_wait(c, i,
+                 idtype == P_PID    ? 1
+                 : idtype == P_PGID ? 2
+                                    : 0,
+                 (long)(int)p->a[1]);
+    }
+}
+
+/* A fcntl() call that waits for a record lock (F_SETLKW). */
+static bool lock_wait(const struct desc *p)
+{
+    return p->a[1] == F_SETLKW
+#ifdef F_OFD_SETLKW
+           || p->a[1] == F_OFD_SETLKW
+#endif
+        ;
+}
+
+/* The call p is blocked in, with its arguments decoded, and why it waits
+ * there: the reason of each call, in why_* above. */
+static void why_call(struct ctx *c, int i)
 {
     struct desc *p = &c->d[i];
     const char *n = p->callname;
-    if (p->e.state == 'Z') {
-        CAT(p->why, "It has exited, but its parent (pid %ld) has not reaped "
-                    "it with waitpid().",
-            (long)p->e.ppid);
-        return;
-    }
-    if (p->running) {
-        double waited = cpu_wait(p->e.pid);
-        /* Another of them running, pinned to the same one CPU? */
-        int mate = -1;
-        for (int j = 0; j < c->nd && p->cpus[0] != '\0' &&
-                        strpbrk(p->cpus, ",-") == NULL;
-             j++)
-            if (j != i && c->d[j].running &&
-                strcmp(c->d[j].cpus, p->cpus) == 0)
-                mate = j;
-        if (p->starved)
-            CAT(p->why, "It is not blocked: it is ready to run, but was not "
-                        "given a CPU once while the grader watched it.  It "
-                        "has used %.1f s of CPU in all.  The machine is "
-                        "overloaded (other programs, or the virtual "
-                        "machine's host, have the CPUs): the program may "
-                        "only be slow.  Grade it again on a quieter machine, "
-                        "or raise the time limits with TIMEOUT_SCALE=2.",
-                p->e.cpu);
-        else if (mate != -1)
-            CAT(p->why, "It is not in a system call: it is running, pinned "
-                        "to CPU %s, and so is pid %ld.  They take turns on "
-                        "that one CPU: while one spins waiting for the "
-                        "other, the other cannot run until the spinner's "
-                        "time slice ends.  It has used %.1f s of CPU and "
-                        "waited %.1f s for it.",
-                p->cpus, (long)c->d[mate].e.pid, p->e.cpu, waited);
-        else if (waited > 0.5 && waited > p->e.cpu)
-            CAT(p->why, "It is not in a system call, and not blocked: it "
-                        "has used %.1f s of CPU and spent %.1f s waiting for "
-                        "a CPU.  The machine is overloaded: the program may "
-                        "only be slow (a time limit can be raised with "
-                        "TIMEOUT_SCALE=2), or be looping.",
-                p->e.cpu, waited);
-        else
-            CAT(p->why, "It is not in a system call: it has used %.1f s of "
-                        "CPU, so it is looping (busy waiting?) rather than "
-                        "blocked.",
-                p->e.cpu);
-        return;
-    }
-    if (p->e.state == 'T' || p->e.state == 't') {
-        /* Whatever call it made last, it is the stop that holds it. */
-        p->in_call = false;
-        CAT(p->why, "It does nothing until it gets SIGCONT.");
-        return;
-    }
-    if (!p->in_call)
-        return;
     if (n == NULL) {
         CAT(p->call, "system call %ld (0x%lx, 0x%lx, 0x%lx)", p->nr, p->a[0],
             p->a[1], p->a[2]);
@@ -1865,14 +1980,8 @@ static void explain(struct ctx *c, int i)
         why_open(c, i, (long)(int)p->a[0], p->a[1], (long)p->a[2]);
     } else if (is(n, "open")) {
         why_open(c, i, AT_FDCWD, p->a[0], (long)p->a[1]);
-    } else if (is(n, "wait4")) {
-        long pid = (long)(int)p->a[0];
-        why_wait(c, i, pid > 0 ? 1 : pid < -1 ? 2 : pid == 0 ? 2 : 0,
-                 pid > 0 ? pid : pid < -1 ? -pid : (long)p->e.pgid);
-    } else if (is(n, "waitid")) {
-        int idtype = (int)p->a[0];
-        why_wait(c, i, idtype == P_PID ? 1 : idtype == P_PGID ? 2 : 0,
-                 (long)(int)p->a[1]);
+    } else if (is(n, "wait4") || is(n, "waitid")) {
+        why_wait_call(c, i);
     } else if (is(n, "futex")) {
         why_futex(c, i);
     } else if (is(n, "msgrcv") || is(n, "msgsnd")) {
@@ -1892,17 +2001,36 @@ static void explain(struct ctx *c, int i)
         why_sleep(c, i);
     } else if (is(n, "mq_timedreceive") || is(n, "mq_timedsend")) {
         why_mq(c, i, is(n, "mq_timedsend"));
-    } else if (is(n, "flock") ||
-               (is(n, "fcntl") && (p->a[1] == F_SETLKW
-#ifdef F_OFD_SETLKW
-                                   || p->a[1] == F_OFD_SETLKW
-#endif
-                                   ))) {
+    } else if (is(n, "flock") || (is(n, "fcntl") && lock_wait(p))) {
         why_lock(c, i);
     } else {
-        CAT(p->call, "%s(0x%lx, 0x%lx, 0x%lx)", n, p->a[0], p->a[1],
-            p->a[2]);
+        CAT(p->call, "%s(0x%lx, 0x%lx, 0x%lx)", n, p->a[0], p->a[1], p->a[2]);
     }
+}
+
+/* The call and why it waits; needs every process looked at first. */
+static void explain(struct ctx *c, int i)
+{
+    struct desc *p = &c->d[i];
+    if (p->e.state == 'Z') {
+        CAT(p->why,
+            "It has exited, but its parent (pid %ld) has not reaped "
+            "it with waitpid().",
+            (long)p->e.ppid);
+        return;
+    }
+    if (p->running) {
+        why_running(c, i);
+        return;
+    }
+    if (p->e.state == 'T' || p->e.state == 't') {
+        /* Whatever call it made last, it is the stop that holds it. */
+        p->in_call = false;
+        CAT(p->why, "It does nothing until it gets SIGCONT.");
+        return;
+    }
+    if (p->in_call)
+        why_call(c, i);
 }
 
 /* ---- the whole picture ---- */
@@ -2010,8 +2138,8 @@ static void paragraph(struct ctx *c, int i, struct text *t)
 static void likeness(const struct desc *p, char *key, size_t n)
 {
     const char *prog = p->cmd != NULL ? p->cmd : p->e.comm;
-    snprintf(key, n, "%.*s|%c|%s|%s", (int)strcspn(prog, " "), prog,
-             p->e.state, p->callname ? p->callname : "", p->wchan);
+    snprintf(key, n, "%.*s|%c|%s|%s", (int)strcspn(prog, " "), prog, p->e.state,
+             p->callname ? p->callname : "", p->wchan);
 }
 
 /* "pid N" appears in text (not as the start of a longer number). */
@@ -2027,152 +2155,179 @@ static bool named_in(const char *text, pid_t pid)
     return false;
 }
 
-/* The diagnosis; paragraphs of processes named in skip (a diagnosis
- * shown already) are left out, and NULL comes back if none is left. */
-static char *diagnose(pid_t focus, const char *skip)
+/* All a diagnosis says when the processes were too many, and the machine
+ * too busy, to look at each in the time there was. */
+static char *too_busy(const struct ctx *c)
 {
-    struct ctx c;
-    memset(&c, 0, sizeof c);
-    c.self = getpid();
-    c.focus = focus;
-    c.d = calloc(MAX_DESC, sizeof *c.d);
-    c.fds = calloc(MAX_FDS, sizeof *c.fds);
-    char *result = NULL;
-    if (c.d == NULL || c.fds == NULL)
-        goto out;
-    c.until = mono() + h_scale(1.5);
-    read_all(&c);
-    if (c.busy) {
-        char line[300];
-        snprintf(line, sizeof line,
-                 "(too many processes, and too busy, to look at each before "
-                 "the kill: %zu read in %.1f s; a fork loop?)",
-                 c.nall, h_scale(1.5));
-        struct text t = {NULL, 0, 0};
-        wrap(&t, line, 4, 6);
-        result = t.s;
-        goto out;
-    }
-    find_descendants(&c);
-    if (c.nd == 0)
-        goto out;
-    for (int i = 0; i < c.nd; i++) {
-        if (mono() > c.until) { /* the rest is left out, and counted */
-            c.more += c.nd - i;
-            c.nd = i;
+    char line[300];
+    snprintf(line, sizeof line,
+             "(too many processes, and too busy, to look at each before "
+             "the kill: %zu read in %.1f s; a fork loop?)",
+             c->nall, h_scale(1.5));
+    struct text t = {NULL, 0, 0};
+    wrap(&t, line, 4, 6);
+    return t.s;
+}
+
+/* Look at every descendant and its descriptors (those the time left no
+ * room for are left out, and counted), then explain each; false when
+ * none was looked at. */
+static bool look_at_all(struct ctx *c)
+{
+    for (int i = 0; i < c->nd; i++) {
+        if (h_now() > c->until) { /* the rest is left out, and counted */
+            c->more += c->nd - i;
+            c->nd = i;
             break;
         }
-        look_at(&c, i);
-        scan_fds(&c, c.d[i].e.pid, i);
+        look_at(c, i);
+        scan_fds(c, c->d[i].e.pid, i);
     }
-    if (c.nd == 0)
-        goto out;
-    scan_fds(&c, c.self, -1);
-    for (int i = 0; i < c.nd; i++)
-        explain(&c, i);
+    if (c->nd == 0)
+        return false;
+    scan_fds(c, c->self, -1);
+    for (int i = 0; i < c->nd; i++)
+        explain(c, i);
+    return true;
+}
 
-    /* The order: a deadlock first, then the chain from the process the
-     * test waited for to the one at its end (the root), then the rest,
-     * those nobody waits on last. */
-    bool in[MAX_DESC];
-    int cycle[MAX_DESC];
-    find_deadlock(&c, in);
-    int ncycle = find_cycle(&c, in, cycle);
-    for (int i = 0; i < c.nd; i++)
-        c.d[i].rank = !in[i] ? 400 : c.d[i].self ? 60 : 70;
-    for (int k = 0; k < ncycle; k++)
-        c.d[cycle[k]].rank = k;
+/* The chain from the process the test waited for (c->focus), each
+ * waiting for the next alone, ranks just after a deadlock: its end (the
+ * root) first. */
+static void rank_chain(struct ctx *c)
+{
     int chain[MAX_DESC], nchain = 0;
-    for (int at = index_of(&c, focus); at >= 0 && nchain < MAX_DESC;) {
+    for (int at = index_of(c, c->focus); at >= 0 && nchain < MAX_DESC;) {
         bool seen = false;
         for (int k = 0; k < nchain; k++)
             seen = seen || chain[k] == at;
         if (seen)
             break;
         chain[nchain++] = at;
-        const struct desc *p = &c.d[at];
+        const struct desc *p = &c->d[at];
         at = p->known && p->nwakers == 1 ? p->wakers[0] : -1;
     }
     for (int k = 0; k < nchain; k++) /* its end (the root) first */
-        if (c.d[chain[k]].rank > 80 + nchain - 1 - k)
-            c.d[chain[k]].rank = 80 + nchain - 1 - k;
-    for (int i = 0; i < c.nd; i++) {
+        if (c->d[chain[k]].rank > 80 + nchain - 1 - k)
+            c->d[chain[k]].rank = 80 + nchain - 1 - k;
+}
+
+/* Rank every process for the order of the paragraphs: a deadlock first,
+ * then the chain from the process the test waited for to the one at its
+ * end (the root), then the rest, those nobody waits on last.  The
+ * deadlock's cycle goes into cycle; returns its length. */
+static int rank_all(struct ctx *c, int *cycle)
+{
+    bool in[MAX_DESC];
+    find_deadlock(c, in);
+    int ncycle = find_cycle(c, in, cycle);
+    for (int i = 0; i < c->nd; i++)
+        c->d[i].rank = !in[i] ? 400 : c->d[i].self ? 60 : 70;
+    for (int k = 0; k < ncycle; k++)
+        c->d[cycle[k]].rank = k;
+    rank_chain(c);
+    for (int i = 0; i < c->nd; i++) {
         bool waited_on = false;
-        for (int j = 0; j < c.nd && !waited_on; j++)
-            for (int k = 0; k < c.d[j].nwakers; k++)
-                waited_on = waited_on || (j != i && c.d[j].wakers[k] == i);
-        if (c.d[i].rank == 400 && waited_on)
-            c.d[i].rank = 200;
-        else if (c.d[i].rank == 400 && c.d[i].in_call)
-            c.d[i].rank = 300;
+        for (int j = 0; j < c->nd && !waited_on; j++)
+            for (int k = 0; k < c->d[j].nwakers; k++)
+                waited_on = waited_on || (j != i && c->d[j].wakers[k] == i);
+        if (c->d[i].rank == 400 && waited_on)
+            c->d[i].rank = 200;
+        else if (c->d[i].rank == 400 && c->d[i].in_call)
+            c->d[i].rank = 300;
     }
-    /* Sorting loses the indexes the texts refer to, so order a list of
-     * indexes rather than the table. */
-    int order[MAX_DESC];
-    struct desc *sorted = malloc((size_t)c.nd * sizeof *sorted);
-    for (int i = 0; i < c.nd; i++)
+    return ncycle;
+}
+
+/* The indexes of the processes in the order of their ranks.  Sorting
+ * loses the indexes the texts refer to, so a list of indexes is ordered
+ * rather than the table. */
+static void rank_order(const struct ctx *c, int *order)
+{
+    struct desc *sorted = malloc((size_t)c->nd * sizeof *sorted);
+    for (int i = 0; i < c->nd; i++)
         order[i] = i;
     if (sorted != NULL) {
-        for (int i = 0; i < c.nd; i++) {
-            sorted[i] = c.d[i];
+        for (int i = 0; i < c->nd; i++) {
+            sorted[i] = c->d[i];
             sorted[i].idx = i;
         }
-        qsort(sorted, (size_t)c.nd, sizeof *sorted, by_rank);
-        for (int i = 0; i < c.nd; i++)
+        qsort(sorted, (size_t)c->nd, sizeof *sorted, by_rank);
+        for (int i = 0; i < c->nd; i++)
             order[i] = sorted[i].idx;
         free(sorted);
     }
+}
 
-    struct text t = {NULL, 0, 0};
-    if (ncycle >= 2 && skip != NULL)
-        ncycle = 0; /* said already */
+/* The deadlock's first line: who waits for whom (nothing for a cycle of
+ * fewer than two). */
+static void deadlock_line(struct ctx *c, const int *cycle, int ncycle,
+                          struct text *t)
+{
     if (ncycle == 2) {
         char line[900];
         snprintf(line, sizeof line,
                  "deadlock: %s and %s wait for each other, so neither can "
                  "go on.",
-                 name_of(&c, cycle[0]), name_of(&c, cycle[1]));
-        wrap(&t, line, 4, 6);
+                 name_of(c, cycle[0]), name_of(c, cycle[1]));
+        wrap(t, line, 4, 6);
     } else if (ncycle > 2) {
         char line[900] = "deadlock: ";
         for (int k = 0; k < ncycle; k++)
             CAT(line, "%s%s waits for %s",
-                k == 0 ? "" : k + 1 < ncycle ? ", " : ", and ",
-                name_of(&c, cycle[k]), name_of(&c, cycle[(k + 1) % ncycle]));
+                k == 0           ? ""
+                : k + 1 < ncycle ? ", "
+                                 : ", and ",
+                name_of(c, cycle[k]), name_of(c, cycle[(k + 1) % ncycle]));
         CAT(line, ": none can go on.");
-        wrap(&t, line, 4, 6);
+        wrap(t, line, 4, 6);
     }
-    /* Two paragraphs of a kind at most; the source line (eu-stack, the
-     * slow part) only for the first few shown. */
-    int left = c.more, alike = 0, stacks = 0;
+}
+
+/* How many of the paragraphs before the k-th (in order) are like it (key,
+ * from likeness) and not left out for skip. */
+static int alike_before(const struct ctx *c, const int *order, int k,
+                        const char *skip, const char *key)
+{
+    int same = 0;
+    for (int j = 0; j < k; j++) {
+        char other[200];
+        likeness(&c->d[order[j]], other, sizeof other);
+        same += strcmp(key, other) == 0 &&
+                !(skip != NULL && named_in(skip, c->d[order[j]].e.pid));
+    }
+    return same;
+}
+
+/* A paragraph for each process, in order, into t: none for those named in
+ * skip (returns how many those were), two of a kind at most, then a line
+ * for those left out.  The source line (eu-stack, the slow part) only
+ * for the first few shown. */
+static int paragraphs(struct ctx *c, const int *order, const char *skip,
+                      struct text *t)
+{
+    int left = c->more, alike = 0, stacks = 0;
     char first_alike[200] = "";
     int skipped = 0;
-    for (int k = 0; k < c.nd; k++) {
-        struct desc *p = &c.d[order[k]];
+    for (int k = 0; k < c->nd; k++) {
+        struct desc *p = &c->d[order[k]];
         if (skip != NULL && named_in(skip, p->e.pid)) {
             skipped++;
             continue;
         }
         char key[200];
         likeness(p, key, sizeof key);
-        int same = 0;
-        for (int j = 0; j < k; j++) {
-            char other[200];
-            likeness(&c.d[order[j]], other, sizeof other);
-            same += strcmp(key, other) == 0 &&
-                    !(skip != NULL && named_in(skip, c.d[order[j]].e.pid));
-        }
-        if (same >= 2) {
+        if (alike_before(c, order, k, skip, key) >= 2) {
             if (alike++ == 0)
                 snprintf(first_alike, sizeof first_alike, "%s", key);
             continue;
         }
-        if (stacks++ < 4 && mono() < c.until + h_scale(1.5))
+        if (stacks++ < 4 && h_now() < c->until + h_scale(1.5))
             find_line(p);
         struct text one = {NULL, 0, 0};
-        paragraph(&c, order[k], &one);
-        if (one.s != NULL && t.len + one.len < TEXT_CAP - 120)
-            put(&t, one.s, one.len);
+        paragraph(c, order[k], &one);
+        if (one.s != NULL && t->len + one.len < TEXT_CAP - 120)
+            put(t, one.s, one.len);
         else
             left++;
         free(one.s);
@@ -2183,21 +2338,55 @@ static char *diagnose(pid_t focus, const char *skip)
         snprintf(line, sizeof line,
                  "(and %d more like the ones above: %s, %s the same way)",
                  alike, first_alike, alike == 1 ? "stuck" : "all stuck");
-        wrap(&t, line, 4, 6);
+        wrap(t, line, 4, 6);
     }
     if (left > 0) {
         snprintf(line, sizeof line, "(and %d more process%s)", left,
                  left == 1 ? "" : "es");
-        wrap(&t, line, 4, 6);
+        wrap(t, line, 4, 6);
     }
+    return skipped;
+}
+
+/* The diagnosis of c's processes (see diagnose), malloc'd; NULL if there
+ * is nothing to say. */
+static char *describe(struct ctx *c, const char *skip)
+{
+    c->until = h_now() + h_scale(1.5);
+    read_all(c);
+    if (c->busy)
+        return too_busy(c);
+    find_descendants(c);
+    if (c->nd == 0 || !look_at_all(c))
+        return NULL;
+    int cycle[MAX_DESC], order[MAX_DESC];
+    int ncycle = rank_all(c, cycle);
+    rank_order(c, order);
+    struct text t = {NULL, 0, 0};
+    if (ncycle >= 2 && skip != NULL)
+        ncycle = 0; /* said already */
+    deadlock_line(c, cycle, ncycle, &t);
+    int skipped = paragraphs(c, order, skip, &t);
     if (t.len > 0 && t.s[t.len - 1] == '\n')
         t.s[--t.len] = '\0'; /* the caller puts its own line ends */
-    if (skipped == c.nd && c.more == 0) {
+    if (skipped == c->nd && c->more == 0) {
         free(t.s);
         t.s = NULL;
     }
-    result = t.s;
-out:
+    return t.s;
+}
+
+/* The diagnosis; paragraphs of processes named in skip (a diagnosis
+ * shown already) are left out, and NULL comes back if none is left. */
+static char *diagnose(pid_t focus, const char *skip)
+{
+    struct ctx c;
+    memset(&c, 0, sizeof c);
+    c.self = getpid();
+    c.focus = focus;
+    c.d = calloc(MAX_DESC, sizeof *c.d);
+    c.fds = calloc(MAX_FDS, sizeof *c.fds);
+    char *result = c.d != NULL && c.fds != NULL ? describe(&c, skip) : NULL;
     free(c.all);
     free(c.d);
     free(c.fds);
@@ -2216,7 +2405,7 @@ void h_tree_cpu(pid_t root, double *used, double *waited, bool *starved)
     c.self = getpid();
     c.d = calloc(MAX_DESC, sizeof *c.d);
     if (c.d != NULL) {
-        c.until = mono() + h_scale(0.5);
+        c.until = h_now() + h_scale(0.5);
         read_all(&c);
         find_descendants(&c);
         unsigned long long run0[MAX_DESC], run1, wait;
@@ -2304,14 +2493,55 @@ char *h_diag_clip(const char *text, size_t max)
     return copy;
 }
 
+/* Check carries the message through a pipe in one record of at most 4096
+ * bytes (CK_MAX_MSG_SIZE), its own header included; a longer one turns
+ * the failure into an error without the message.  So the whole message
+ * stays well under that: MSG_CAP, of which the test's own words take at
+ * most BASE_CAP. */
+enum { MSG_CAP = 3400, BASE_CAP = 3000, BASE_BUF = 8192 };
+
+/* The diagnoses a failure message carries, appended to extra (MSG_CAP
+ * bytes) after the test's words (base): where a program killed at its
+ * time limit was stuck, if no message showed it yet, and what still runs.
+ * *marked becomes true when they explain a hang. */
+static void stuck_extra(const char *base, char *extra, bool *marked)
+{
+    /* A program killed at its time limit whose diagnosis the message
+     * does not show yet (the test wrote its own words). */
+    const struct h_proc *k = h_stuck_unshown();
+    if (k != NULL) {
+        char *d = h_diag_clip(k->stuck, MSG_CAP - strlen(base) - 200);
+        if (d != NULL) {
+            cat(extra, MSG_CAP,
+                "\n  where %s was stuck when it was killed%s:\n%s", k->cmd,
+                k->timed_out ? "" : " (what it left running)", d);
+            *marked = true;
+        }
+        free(d);
+    }
+    /* What still runs, but for the processes the diagnosis above
+     * (made a moment ago) describes already. */
+    char shown[BASE_BUF + MSG_CAP];
+    snprintf(shown, sizeof shown, "%s%s", base, extra);
+    size_t room = MSG_CAP - strlen(base) - strlen(extra);
+    char *d = room > 300 ? diagnose(0, *marked ? shown : NULL) : NULL;
+    if (d != NULL) {
+        clip(d, room - 40);
+        cat(extra, MSG_CAP, "\n  still running:\n%s", d);
+        /* A hang, when the test gave up waiting for one of them;
+         * otherwise (a wrong output while a server runs) the lab's
+         * hint still applies. */
+        pid_t awaited = h_gave_up_on();
+        char state = awaited > 0 ? h_proc_state(awaited) : '?';
+        if (state != '?' && state != 'Z')
+            *marked = true;
+    }
+    free(d);
+}
+
 void h_fail_msg(const char *fmt, ...)
 {
-    /* Check carries the message through a pipe in one record of at most
-     * 4096 bytes (CK_MAX_MSG_SIZE), its own header included; a longer
-     * one turns the failure into an error without the message.  So the
-     * whole message stays well under that: MSG_CAP. */
-    enum { MSG_CAP = 3400, BASE_CAP = 3000 };
-    static char base[8192], msg[MSG_CAP + 64];
+    static char base[BASE_BUF], msg[MSG_CAP + 64];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(base, sizeof base, fmt, ap);
@@ -2328,39 +2558,8 @@ void h_fail_msg(const char *fmt, ...)
     clip(base, BASE_CAP);
 
     char extra[MSG_CAP] = "";
-    if (h_in_test()) {
-        /* A program killed at its time limit whose diagnosis the message
-         * does not show yet (the test wrote its own words). */
-        const struct h_proc *k = h_stuck_unshown();
-        if (k != NULL) {
-            char *d = h_diag_clip(k->stuck, MSG_CAP - strlen(base) - 200);
-            if (d != NULL) {
-                CAT(extra, "\n  where %s was stuck when it was killed%s:\n%s",
-                    k->cmd, k->timed_out ? "" : " (what it left running)",
-                    d);
-                marked = true;
-            }
-            free(d);
-        }
-        /* What still runs, but for the processes the diagnosis above
-         * (made a moment ago) describes already. */
-        char shown[sizeof base + sizeof extra];
-        snprintf(shown, sizeof shown, "%s%s", base, extra);
-        size_t room = MSG_CAP - strlen(base) - strlen(extra);
-        char *d = room > 300 ? diagnose(0, marked ? shown : NULL) : NULL;
-        if (d != NULL) {
-            clip(d, room - 40);
-            CAT(extra, "\n  still running:\n%s", d);
-            /* A hang, when the test gave up waiting for one of them;
-             * otherwise (a wrong output while a server runs) the lab's
-             * hint still applies. */
-            pid_t awaited = h_gave_up_on();
-            char state = awaited > 0 ? h_proc_state(awaited) : '?';
-            if (state != '?' && state != 'Z')
-                marked = true;
-        }
-        free(d);
-    }
+    if (h_in_test())
+        stuck_extra(base, extra, &marked);
     if (h_in_test()) {
         /* Every program's evidence: the decisive line is often in
          * another program's stderr than the one the check was about. */

@@ -96,9 +96,8 @@ static const char *crash_cause(int sig)
 const char *h_how_ended(const struct h_proc *p)
 {
     static char buf[2400];
-    char *stuck = p->timed_out && p->stuck != NULL
-                      ? h_diag_clip(p->stuck, 1800)
-                      : NULL;
+    char *stuck =
+        p->timed_out && p->stuck != NULL ? h_diag_clip(p->stuck, 1800) : NULL;
     if (stuck != NULL) {
         snprintf(buf, sizeof buf,
                  "it was still running after %.1f s and was killed; where "
@@ -124,8 +123,7 @@ const char *h_how_ended(const struct h_proc *p)
         /* The signal is the cause: no test's hint describes it. */
         if (why != NULL)
             h_diag_shown();
-    }
-    else
+    } else
         snprintf(buf, sizeof buf, "wait status 0x%x", p->status);
     return buf;
 }
@@ -150,13 +148,11 @@ static const char *stderr_hint(const struct h_proc *p)
 void h_expect_exit(const struct h_proc *p, int code)
 {
     need_done(p);
-    if (!p->timed_out && WIFEXITED(p->status) &&
-        WEXITSTATUS(p->status) == code)
+    if (!p->timed_out && WIFEXITED(p->status) && WEXITSTATUS(p->status) == code)
         return;
     /* A program that should have succeeded gave up and said why on
      * stderr: what it said is the cause, not the test's hint. */
-    if (code == 0 && !p->timed_out && WIFEXITED(p->status) &&
-        p->err_len > 0)
+    if (code == 0 && !p->timed_out && WIFEXITED(p->status) && p->err_len > 0)
         h_diag_shown();
     h_fail("%s should exit with status %d, but %s%s\n  command: %s", p->cmd,
            code, h_how_ended(p), stderr_hint(p), p->cmd);
@@ -165,22 +161,22 @@ void h_expect_exit(const struct h_proc *p, int code)
 void h_expect_failure(const struct h_proc *p)
 {
     need_done(p);
-    if (!p->timed_out && WIFEXITED(p->status) &&
-        WEXITSTATUS(p->status) != 0 && WEXITSTATUS(p->status) < 126)
+    if (!p->timed_out && WIFEXITED(p->status) && WEXITSTATUS(p->status) != 0 &&
+        WEXITSTATUS(p->status) < 126)
         return;
     h_fail("%s should fail with a non-zero exit status, but %s\n"
            "  command: %s",
            p->cmd, h_how_ended(p), p->cmd);
 }
 
-void h_expect_stdout_bytes(const struct h_proc *p, const void *want,
-                           size_t len)
+void h_expect_stdout_bytes(const struct h_proc *p, const void *want, size_t len)
 {
     need_done(p);
     if (p->out_len == len && memcmp(p->out, want, len) == 0)
         return;
     size_t at = 0;
-    while (at < len && at < p->out_len && p->out[at] == ((const char *)want)[at])
+    while (at < len && at < p->out_len &&
+           p->out[at] == ((const char *)want)[at])
         at++;
     const char *w = (const char *)want;
     size_t from = at > 40 ? at - 40 : 0;
@@ -256,8 +252,8 @@ void h_expect_no_fifos(const char *dir)
         char path[4400];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct stat st;
-        if (lstat(path, &st) == 0 && (S_ISFIFO(st.st_mode) ||
-                                      S_ISSOCK(st.st_mode))) {
+        if (lstat(path, &st) == 0 &&
+            (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
             closedir(d);
             h_fail("%s %s was left behind: remove it (unlink) on every exit "
                    "path",

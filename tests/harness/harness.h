@@ -45,10 +45,10 @@
 
 struct h_test {
     const TTest *const *fn; /* &name, for START_TEST(name) */
-    int points;       /* what a pass is worth */
-    const char *what; /* the behaviour checked, one line */
-    const char *bug;  /* the student bug it catches, one line */
-    double timeout;   /* Check's bound for the whole test; 0 = 20 s */
+    int points;             /* what a pass is worth */
+    const char *what;       /* the behaviour checked, one line */
+    const char *bug;        /* the student bug it catches, one line */
+    double timeout;         /* Check's bound for the whole test; 0 = 20 s */
 };
 
 struct h_lab {
@@ -71,16 +71,16 @@ int h_main(const struct h_lab *lab, int argc, char **argv);
  */
 extern const struct h_test *const h_hidden_tests __attribute__((weak));
 extern const size_t h_hidden_count __attribute__((weak));
-#define H_HIDDEN(table)                                                   \
-    const struct h_test *const h_hidden_tests = table;                    \
+#define H_HIDDEN(table)                                                        \
+    const struct h_test *const h_hidden_tests = table;                         \
     const size_t h_hidden_count = sizeof table / sizeof table[0];
 
-#define H_LAB(name, files, progs, table)                                  \
-    int main(int argc, char **argv)                                       \
-    {                                                                     \
-        static const struct h_lab lab = {                                 \
-            name, files, progs, table, sizeof table / sizeof table[0]};   \
-        return h_main(&lab, argc, argv);                                  \
+#define H_LAB(name, files, progs, table)                                       \
+    int main(int argc, char **argv)                                            \
+    {                                                                          \
+        static const struct h_lab lab = {name, files, progs, table,            \
+                                         sizeof table / sizeof table[0]};      \
+        return h_main(&lab, argc, argv);                                       \
     }
 
 /* ---- running programs -------------------------------------------------- */
@@ -99,15 +99,15 @@ struct h_opts {
 /* A program started by the harness, and, once it ended, what it did. */
 struct h_proc {
     pid_t pid;
-    char cmd[256];    /* the command line, for messages */
+    char cmd[256]; /* the command line, for messages */
     char out_path[4096], err_path[4096];
-    bool done;        /* reaped */
-    int status;       /* wait status, once done */
-    bool timed_out;   /* killed by the harness at its time limit */
-    double secs;      /* how long it ran */
-    char *out, *err;  /* stdout and stderr, NUL-terminated, once done */
+    bool done;       /* reaped */
+    int status;      /* wait status, once done */
+    bool timed_out;  /* killed by the harness at its time limit */
+    double secs;     /* how long it ran */
+    char *out, *err; /* stdout and stderr, NUL-terminated, once done */
     size_t out_len, err_len;
-    int orphans;      /* its children still unreaped when it exited */
+    int orphans; /* its children still unreaped when it exited */
     /* Where it and the other programs of the test were stuck when the
      * harness killed it at its time limit (or killed the children it
      * left running at theirs): the system call each was blocked in and
@@ -182,7 +182,7 @@ void h_expect_no_ipc(void);
 
 /* ---- a program while it runs (Linux /proc) ---------------------------- */
 
-double h_now(void);            /* CLOCK_MONOTONIC, in seconds */
+double h_now(void); /* CLOCK_MONOTONIC, in seconds */
 /* pid's state letter in /proc/pid/stat: 'R' running, 'S' asleep in the
  * kernel, 'T' stopped, 'Z' a zombie...; '?' when pid is gone. */
 char h_proc_state(pid_t pid);
@@ -208,7 +208,7 @@ _Noreturn void h_fail_msg(const char *fmt, ...)
 
 /* ---- helpers ----------------------------------------------------------- */
 
-double h_scale(double secs);         /* secs * CK_TIMEOUT_MULTIPLIER */
+double h_scale(double secs); /* secs * CK_TIMEOUT_MULTIPLIER */
 
 /*
  * A test's own bounded wait (a msgrcv, a poll, a read from a FIFO) with
@@ -224,12 +224,12 @@ struct h_budget {
     double start, limit, deadline;
     bool extended;
 };
-struct h_budget h_budget(double secs);  /* secs scaled */
+struct h_budget h_budget(double secs); /* secs scaled */
 /* Seconds left (> 0), or 0 once the time is up. */
 double h_budget_left(struct h_budget *b);
-const char *h_workdir(void);         /* this test's empty working directory */
-const char *h_path(const char *name);   /* workdir/name (a static ring) */
-const char *h_prog(const char *name);   /* the lab's built program */
+const char *h_workdir(void);          /* this test's empty working directory */
+const char *h_path(const char *name); /* workdir/name (a static ring) */
+const char *h_prog(const char *name); /* the lab's built program */
 /* The POSIX IPC name ("/ipckit-tag-uid-dev-ino") a program of the lab gets
  * from synclib's ipc_name(tag) when run in the work directory (static
  * ring). */

@@ -16,16 +16,14 @@ void h_child_setup(void);
  * what had to be removed ("" if nothing).  Never fails. */
 const char *h_cleanup(const char *workdir, const char *iodir);
 
-
+/* rm -rf path; never fails (reports what it cannot remove). */
+void h_rm_rf(const char *path);
 
 /*
  * Find System V objects a test left: those keyed on workdir (ftok with any
  * project id) and segments created by a pid listed in iodir/pids.  Remove
  * them if asked.  Describes them in what; returns true if any were found.
  */
-/* rm -rf path; never fails (reports what it cannot remove). */
-void h_rm_rf(const char *path);
-
 bool h_ipc_leftovers(const char *workdir, const char *iodir, bool remove,
                      char *what, size_t n);
 

@@ -43,11 +43,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -107,13 +107,6 @@ static void mkdirs(const char *path)
     }
     if (mkdir(buf, 0755) == -1 && errno != EEXIST)
         fatal(buf);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static bool selected(const char *name)
@@ -342,9 +335,9 @@ static void keep_outputs(const char *io, const char *name)
     while (d != NULL && out_dir != -1 && (e = readdir(d)) != NULL &&
            files < 256) {
         const char *n = e->d_name;
-        if (n[0] == '.' || strspn(n, "abcdefghijklmnopqrstuvwxyz"
-                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-                               strlen(n))
+        if (n[0] == '.' ||
+            strspn(n, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(n))
             continue;
         int from = openat(in_dir, n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
         struct stat st;
@@ -354,8 +347,8 @@ static void keep_outputs(const char *io, const char *name)
             close(from);
             continue;
         }
-        int to = openat(out_dir, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-                        0644);
+        int to =
+            openat(out_dir, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
         char buf[65536];
         ssize_t r;
         size_t copied = 0;
@@ -386,12 +379,12 @@ struct outcome {
     double secs;
 };
 
-static void run_one(const struct h_lab *lab, const struct h_test *t,
-                    const char *run_dir, struct outcome *o)
+/* RUN/<test>/work and RUN/<test>/io, made afresh (base gets RUN/<test>)
+ * and given to the box's uid. */
+static void fresh_dirs(const char *run_dir, const char *name, char *base,
+                       size_t n)
 {
-    const char *name = (*t->fn)->name;
-    char base[4096];
-    snprintf(base, sizeof base, "%s/%s", run_dir, name);
+    snprintf(base, n, "%s/%s", run_dir, name);
     h_rm_rf(base);
     snprintf(workdir, sizeof workdir, "%s/work", base);
     snprintf(iodir, sizeof iodir, "%s/io", base);
@@ -399,7 +392,46 @@ static void run_one(const struct h_lab *lab, const struct h_test *t,
     mkdirs(iodir);
     own_dir(workdir);
     own_dir(iodir);
+}
 
+/* What Check recorded for test t's one run, into o (passed, msg, and
+ * whether the message explains the failure itself). */
+static void read_result(SRunner *sr, const struct h_test *t, struct outcome *o)
+{
+    if (srunner_ntests_run(sr) != 1) {
+        snprintf(o->msg, sizeof o->msg, "harness: the test did not run");
+        return;
+    }
+    TestResult *r = srunner_results(sr)[0];
+    o->passed = tr_rtype(r) == CK_PASS;
+    const char *m = tr_msg(r) != NULL ? tr_msg(r) : "";
+    /* h_fail marks a message that explains a hang from the kernel's
+     * state: that explanation replaces the static hint. */
+    o->diagnosed = tr_rtype(r) == CK_FAILURE && m[0] == H_DIAG_MARK;
+    if (o->diagnosed)
+        m++;
+    o->setup = tr_rtype(r) == CK_FAILURE && m[0] == H_SETUP_MARK;
+    if (o->setup) {
+        m++;
+        o->diagnosed = true; /* the cause is said: no hint */
+    }
+    if (tr_rtype(r) == CK_ERROR && strstr(m, "timeout") != NULL)
+        snprintf(o->msg, sizeof o->msg,
+                 "the test did not finish within %.0f s: a program "
+                 "hung where the harness could not bound it",
+                 h_scale(t->timeout > 0 ? t->timeout : 20));
+    else if (tr_rtype(r) == CK_ERROR)
+        snprintf(o->msg, sizeof o->msg, "the test itself failed: %s", m);
+    else
+        snprintf(o->msg, sizeof o->msg, "%s", m);
+}
+
+/* Run test t under Check, in a process of its own (CK_FORK); its outcome
+ * into o. */
+static void run_check(const struct h_lab *lab, const struct h_test *t,
+                      struct outcome *o)
+{
+    const char *name = (*t->fn)->name;
     Suite *s = suite_create(lab->name);
     TCase *tc = tcase_create(name);
     tcase_add_checked_fixture(tc, h_child_setup, NULL);
@@ -409,40 +441,24 @@ static void run_one(const struct h_lab *lab, const struct h_test *t,
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_FORK);
 
-    double start = now();
+    double start = h_now();
     fflush(NULL);
     srunner_run(sr, lab->name, name, CK_SILENT);
-    o->secs = now() - start;
+    o->secs = h_now() - start;
 
     o->ran = true;
     o->passed = false;
-    if (srunner_ntests_run(sr) != 1) {
-        snprintf(o->msg, sizeof o->msg, "harness: the test did not run");
-    } else {
-        TestResult *r = srunner_results(sr)[0];
-        o->passed = tr_rtype(r) == CK_PASS;
-        const char *m = tr_msg(r) != NULL ? tr_msg(r) : "";
-        /* h_fail marks a message that explains a hang from the kernel's
-         * state: that explanation replaces the static hint. */
-        o->diagnosed = tr_rtype(r) == CK_FAILURE && m[0] == H_DIAG_MARK;
-        if (o->diagnosed)
-            m++;
-        o->setup = tr_rtype(r) == CK_FAILURE && m[0] == H_SETUP_MARK;
-        if (o->setup) {
-            m++;
-            o->diagnosed = true; /* the cause is said: no hint */
-        }
-        if (tr_rtype(r) == CK_ERROR && strstr(m, "timeout") != NULL)
-            snprintf(o->msg, sizeof o->msg,
-                     "the test did not finish within %.0f s: a program "
-                     "hung where the harness could not bound it",
-                     h_scale(t->timeout > 0 ? t->timeout : 20));
-        else if (tr_rtype(r) == CK_ERROR)
-            snprintf(o->msg, sizeof o->msg, "the test itself failed: %s", m);
-        else
-            snprintf(o->msg, sizeof o->msg, "%s", m);
-    }
+    read_result(sr, t, o);
     srunner_free(sr);
+}
+
+static void run_one(const struct h_lab *lab, const struct h_test *t,
+                    const char *run_dir, struct outcome *o)
+{
+    const char *name = (*t->fn)->name;
+    char base[4096];
+    fresh_dirs(run_dir, name, base, sizeof base);
+    run_check(lab, t, o);
 
     /* Whatever the programs left, the next test must not see it.  First
      * every process of the student's goes; only then is anything removed,
@@ -479,8 +495,8 @@ static void cpu_ticks(double *idle, double *total)
     *idle = *total = 0;
     if (f == NULL)
         return;
-    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-               &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+               &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
         *idle = (double)(v[3] + v[4]);
         for (int i = 0; i < 8; i++)
             *total += (double)v[i];
@@ -579,6 +595,77 @@ static bool await_worker(pid_t w)
     return WIFEXITED(st) && WEXITSTATUS(st) == W_RAN;
 }
 
+/* Run every selected test, one after the other, in this process. */
+static void run_in_turn(const struct h_lab *lab, const char *run_dir,
+                        struct outcome *out)
+{
+    for (size_t i = 0; i < lab->ntests; i++)
+        if (selected((*lab->tests[i].fn)->name))
+            run_one(lab, &lab->tests[i], run_dir, &out[i]);
+}
+
+/* Reap the workers that have ended (pids[i] becomes 0 if its worker ran
+ * test i, -1 if the test must run again, alone); returns how many. */
+static int reap_workers(pid_t *pids, size_t n)
+{
+    int ended = 0;
+    for (size_t i = 0; i < n; i++) {
+        int st;
+        if (pids[i] > 0 && waitpid(pids[i], &st, WNOHANG) == pids[i]) {
+            ended++;
+            pids[i] = WIFEXITED(st) && WEXITSTATUS(st) == W_RAN
+                          ? 0
+                          : -1; /* run it again, alone, below */
+        }
+    }
+    return ended;
+}
+
+/* Run the selected tests in workers, at most jobs at a time: the next
+ * starts when none runs, or when the CPUs were mostly idle a moment ago.
+ * sh[i] gets test i's outcome; pids[i] ends 0 if its worker ran it. */
+static void run_workers(const struct h_lab *lab, const char *run_dir, int jobs,
+                        struct outcome *sh, pid_t *pids)
+{
+    size_t n = lab->ntests;
+    sigset_t chld, old;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, &old);
+    size_t next = 0;
+    int running = 0;
+    bool spare = false; /* the CPUs were mostly idle a moment ago */
+    double idle0, total0;
+    cpu_ticks(&idle0, &total0);
+    for (;;) {
+        while (next < n && !selected((*lab->tests[next].fn)->name))
+            next++;
+        if (next < n && (running == 0 || (running < jobs && spare))) {
+            pids[next] =
+                start_worker(lab, &lab->tests[next], run_dir, &sh[next]);
+            if (pids[next] > 0)
+                running++;
+            next++;
+            spare = false;
+            cpu_ticks(&idle0, &total0);
+            continue;
+        }
+        if (running == 0)
+            break;
+        struct timespec tick = {0, 50000000}; /* 50 ms */
+        sigtimedwait(&chld, NULL, &tick);
+        running -= reap_workers(pids, n);
+        double idle, total;
+        cpu_ticks(&idle, &total);
+        if (total - total0 >= 4) { /* a few ticks: a fair sample */
+            spare = idle - idle0 > 0.5 * (total - total0);
+            idle0 = idle;
+            total0 = total;
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* Run every selected test; out[i] gets test i's outcome. */
 static void run_all(const struct h_lab *lab, const char *run_dir,
                     struct outcome *out)
@@ -599,58 +686,13 @@ static void run_all(const struct h_lab *lab, const char *run_dir,
         pids = calloc(n, sizeof *pids);
     }
     if (jobs == 1 || sh == MAP_FAILED || pids == NULL) {
-        for (size_t i = 0; i < n; i++)
-            if (selected((*lab->tests[i].fn)->name))
-                run_one(lab, &lab->tests[i], run_dir, &out[i]);
+        run_in_turn(lab, run_dir, out);
         if (sh != MAP_FAILED)
             munmap(sh, n * sizeof *sh);
         free(pids);
         return;
     }
-    sigset_t chld, old;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &chld, &old);
-    size_t next = 0;
-    int running = 0;
-    bool spare = false; /* the CPUs were mostly idle a moment ago */
-    double idle0, total0;
-    cpu_ticks(&idle0, &total0);
-    for (;;) {
-        while (next < n && !selected((*lab->tests[next].fn)->name))
-            next++;
-        if (next < n && (running == 0 || (running < jobs && spare))) {
-            pids[next] = start_worker(lab, &lab->tests[next], run_dir,
-                                      &sh[next]);
-            if (pids[next] > 0)
-                running++;
-            next++;
-            spare = false;
-            cpu_ticks(&idle0, &total0);
-            continue;
-        }
-        if (running == 0)
-            break;
-        struct timespec tick = {0, 50000000}; /* 50 ms */
-        sigtimedwait(&chld, NULL, &tick);
-        for (size_t i = 0; i < n; i++) {
-            int st;
-            if (pids[i] > 0 && waitpid(pids[i], &st, WNOHANG) == pids[i]) {
-                running--;
-                pids[i] = WIFEXITED(st) && WEXITSTATUS(st) == W_RAN
-                              ? 0
-                              : -1; /* run it again, alone, below */
-            }
-        }
-        double idle, total;
-        cpu_ticks(&idle, &total);
-        if (total - total0 >= 4) { /* a few ticks: a fair sample */
-            spare = idle - idle0 > 0.5 * (total - total0);
-            idle0 = idle;
-            total0 = total;
-        }
-    }
-    sigprocmask(SIG_SETMASK, &old, NULL);
+    run_workers(lab, run_dir, jobs, sh, pids);
     for (size_t i = 0; i < n; i++) {
         if (!selected((*lab->tests[i].fn)->name))
             continue;
@@ -665,42 +707,42 @@ static void run_all(const struct h_lab *lab, const char *run_dir,
 
 /* ---- reporting ---- */
 
-static void report(const struct h_lab *lab, const struct outcome *out,
-                   const char *build_log)
+/* The points of the public tests that ran (score, out of max), and how
+ * many hidden tests ran, with their points: never shown before
+ * publication. */
+static void count_points(const struct h_lab *lab, const struct outcome *out,
+                         int *score, int *max, int *nhidden, int *hidden_max)
 {
-    const char *rerun = getenv("KIT_RERUN");
-    int score = 0, max = 0, nhidden = 0, hidden_max = 0;
     for (size_t i = 0; i < lab->ntests; i++) {
         if (!out[i].ran)
             continue;
         if (i >= npublic) { /* never shown before publication */
-            nhidden++;
-            hidden_max += lab->tests[i].points;
+            (*nhidden)++;
+            *hidden_max += lab->tests[i].points;
             continue;
         }
-        max += lab->tests[i].points;
-        score += out[i].passed ? lab->tests[i].points : 0;
+        *max += lab->tests[i].points;
+        *score += out[i].passed ? lab->tests[i].points : 0;
     }
-    printf("== %s (%s)\n", lab->name, lab->files);
-    if (build_log != NULL) {
-        printf("   did not compile; every test scores 0.  The compiler "
-               "said:\n");
-        indented(build_log, "   | ");
-    }
-    /* Tests whose programs could not start, the same way (digits aside:
-     * pids, descriptors): the first shows it in full, and if others
-     * follow, the report leads with it. */
-    size_t *leader = calloc(lab->ntests, sizeof *leader);
-    char **key = calloc(lab->ntests, sizeof *key);
-    if (leader == NULL || key == NULL)
-        fatal("calloc");
+}
+
+/*
+ * Tests whose programs could not start, the same way (digits aside:
+ * pids, descriptors): key[i] is such a test's first line with its
+ * numbers hidden (NULL for the other tests), leader[i] the first test
+ * with the same key (i itself for the first, and for the other tests).
+ */
+static void group_setup_failures(const struct h_lab *lab,
+                                 const struct outcome *out, size_t *leader,
+                                 char **key)
+{
     for (size_t i = 0; i < npublic && i < lab->ntests; i++) {
         leader[i] = i;
         if (!out[i].ran || out[i].passed || !out[i].setup)
             continue;
         char line[600];
-        snprintf(line, sizeof line, "%.*s",
-                 (int)strcspn(out[i].msg, "\n"), out[i].msg);
+        snprintf(line, sizeof line, "%.*s", (int)strcspn(out[i].msg, "\n"),
+                 out[i].msg);
         /* 0x713a0024 and 0x713a002a are one cause too: keys, addresses */
         for (char *x = strstr(line, "0x"); x != NULL; x = strstr(x, "0x")) {
             x += 2;
@@ -714,6 +756,13 @@ static void report(const struct h_lab *lab, const struct outcome *out,
                 break;
             }
     }
+}
+
+/* A "FIX THIS FIRST" block for each set-up failure that more than one
+ * test shares: the report leads with it. */
+static void print_fix_first(const struct h_lab *lab, const struct outcome *out,
+                            const size_t *leader, char *const *key)
+{
     for (size_t i = 0; i < npublic && i < lab->ntests; i++) {
         if (key[i] == NULL || leader[i] != i)
             continue;
@@ -726,95 +775,126 @@ static void report(const struct h_lab *lab, const struct outcome *out,
                "all the same way:\n",
                more + 1);
         char line[600];
-        snprintf(line, sizeof line, "%.*s",
-                 (int)strcspn(out[i].msg, "\n"), out[i].msg);
+        snprintf(line, sizeof line, "%.*s", (int)strcspn(out[i].msg, "\n"),
+                 out[i].msg);
         indented(line, "     ");
         printf("     (in full under %s below)\n", (*lab->tests[i].fn)->name);
     }
-    for (size_t i = 0; i < lab->ntests; i++) {
-        const struct h_test *t = &lab->tests[i];
-        if (!out[i].ran || i >= npublic)
-            continue;
-        printf("   %s %2d/%-2d %-22s %s\n", out[i].passed ? "PASS" : "FAIL",
-               out[i].passed ? t->points : 0, t->points, (*t->fn)->name,
-               t->what);
-        if (out[i].passed || build_log != NULL)
-            continue;
-        if (key[i] != NULL && leader[i] != i) {
-            printf("           could not start its programs, as under %s "
-                   "above\n",
-                   (*lab->tests[leader[i]].fn)->name);
-        } else {
-            indented(out[i].msg, "           ");
-            if (!out[i].diagnosed)
-                printf("           likely bug: %s\n", t->bug);
-        }
-        const char *shown = getenv("KIT_KEEP_SHOWN");
-        const char *dir = shown != NULL                ? shown
-                          : getenv("KIT_RUN_DIR") != NULL ? getenv("KIT_RUN_DIR")
-                                                          : ".";
-        fputs("           files:  ", stdout);
-        visible(dir, strlen(dir));
-        printf("/%s\n", (*t->fn)->name);
-        if (rerun != NULL) {
-            fputs("           re-run: ", stdout);
-            visible(rerun, strlen(rerun));
-            printf(" TEST=%s\n", (*t->fn)->name);
-        }
-    }
-    for (size_t i = 0; i < lab->ntests; i++)
-        free(key[i]);
-    free(key);
-    free(leader);
-    if (nhidden > 0)
-        printf("   + %d hidden test%s (%d points): results after "
-               "publication\n",
-               nhidden, nhidden == 1 ? "" : "s", hidden_max);
-    printf("   %s: %d/%d\n\n", lab->name, score, max);
+}
 
-    const char *hidden_vis = getenv("KIT_HIDDEN_VISIBILITY");
-    if (hidden_vis == NULL || *hidden_vis == '\0')
-        hidden_vis = "after_published";
+/* Under a failed test's line: what went wrong (or which test above shows
+ * it), the likely bug unless a diagnosis says more, where its files are
+ * and how to re-run it. */
+static void print_failure(const struct h_lab *lab, const struct outcome *out,
+                          size_t i, const size_t *leader, char *const *key)
+{
+    const struct h_test *t = &lab->tests[i];
+    const char *rerun = getenv("KIT_RERUN");
+    if (key[i] != NULL && leader[i] != i) {
+        printf("           could not start its programs, as under %s "
+               "above\n",
+               (*lab->tests[leader[i]].fn)->name);
+    } else {
+        indented(out[i].msg, "           ");
+        if (!out[i].diagnosed)
+            printf("           likely bug: %s\n", t->bug);
+    }
+    const char *shown = getenv("KIT_KEEP_SHOWN");
+    const char *dir = shown != NULL                   ? shown
+                      : getenv("KIT_RUN_DIR") != NULL ? getenv("KIT_RUN_DIR")
+                                                      : ".";
+    fputs("           files:  ", stdout);
+    visible(dir, strlen(dir));
+    printf("/%s\n", (*t->fn)->name);
+    if (rerun != NULL) {
+        fputs("           re-run: ", stdout);
+        visible(rerun, strlen(rerun));
+        printf(" TEST=%s\n", (*t->fn)->name);
+    }
+}
+
+/* The lab's <testsuite> element, appended to KIT_JUNIT when it is set. */
+static void write_junit(const struct h_lab *lab, const struct outcome *out)
+{
     const char *junit = getenv("KIT_JUNIT");
     FILE *x = junit != NULL ? fopen(junit, "a") : NULL;
     if (junit != NULL && x == NULL)
         fatal("open junit file");
-    if (x != NULL) {
-        int ran = 0, failures = 0;
-        double secs = 0;
-        for (size_t i = 0; i < lab->ntests; i++) {
-            ran += out[i].ran;
-            failures += out[i].ran && !out[i].passed;
-            secs += out[i].secs;
-        }
-        fprintf(x, "<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" "
-                   "errors=\"0\" time=\"%.3f\">\n",
-                lab->name, ran, failures, secs);
-        for (size_t i = 0; i < lab->ntests; i++) {
-            if (!out[i].ran)
-                continue;
-            fprintf(x, "  <testcase classname=\"%s\" name=\"%s\" "
-                       "time=\"%.3f\"",
-                    lab->name, (*lab->tests[i].fn)->name, out[i].secs);
-            if (out[i].passed) {
-                fputs("/>\n", x);
-                continue;
-            }
-            fputs(">\n    <failure message=\"", x);
-            xml_text(x, lab->tests[i].what);
-            fputs("\">", x);
-            xml_text(x, out[i].msg);
-            if (!out[i].diagnosed) {
-                fputs("\nlikely bug: ", x);
-                xml_text(x, lab->tests[i].bug);
-            }
-            fputs("</failure>\n  </testcase>\n", x);
-        }
-        fputs("</testsuite>\n", x);
-        if (fclose(x) != 0)
-            fatal("write junit file");
+    if (x == NULL)
+        return;
+    int ran = 0, failures = 0;
+    double secs = 0;
+    for (size_t i = 0; i < lab->ntests; i++) {
+        ran += out[i].ran;
+        failures += out[i].ran && !out[i].passed;
+        secs += out[i].secs;
     }
+    fprintf(x,
+            "<testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" "
+            "errors=\"0\" time=\"%.3f\">\n",
+            lab->name, ran, failures, secs);
+    for (size_t i = 0; i < lab->ntests; i++) {
+        if (!out[i].ran)
+            continue;
+        fprintf(x,
+                "  <testcase classname=\"%s\" name=\"%s\" "
+                "time=\"%.3f\"",
+                lab->name, (*lab->tests[i].fn)->name, out[i].secs);
+        if (out[i].passed) {
+            fputs("/>\n", x);
+            continue;
+        }
+        fputs(">\n    <failure message=\"", x);
+        xml_text(x, lab->tests[i].what);
+        fputs("\">", x);
+        xml_text(x, out[i].msg);
+        if (!out[i].diagnosed) {
+            fputs("\nlikely bug: ", x);
+            xml_text(x, lab->tests[i].bug);
+        }
+        fputs("</failure>\n  </testcase>\n", x);
+    }
+    fputs("</testsuite>\n", x);
+    if (fclose(x) != 0)
+        fatal("write junit file");
+}
 
+/* Test i's Gradescope test object, one line of JSON, to j. */
+static void json_test(FILE *j, const struct h_lab *lab,
+                      const struct outcome *out, size_t i,
+                      const char *build_log)
+{
+    const struct h_test *t = &lab->tests[i];
+    const char *hidden_vis = getenv("KIT_HIDDEN_VISIBILITY");
+    if (hidden_vis == NULL || *hidden_vis == '\0')
+        hidden_vis = "after_published";
+    int pts = out[i].passed ? t->points : 0;
+    char title[512];
+    snprintf(title, sizeof title, "%s/%s: %s", lab->name, (*t->fn)->name,
+             t->what);
+    fputs("{\"name\": ", j);
+    json_string(j, title);
+    fprintf(j, ", \"score\": %d, \"max_score\": %d, \"output\": ", pts,
+            t->points);
+    char buf[6000];
+    if (build_log != NULL)
+        snprintf(buf, sizeof buf, "did not compile:\n%.5000s", build_log);
+    else if (out[i].passed)
+        snprintf(buf, sizeof buf, "passed");
+    else if (out[i].diagnosed)
+        snprintf(buf, sizeof buf, "%s", out[i].msg);
+    else
+        snprintf(buf, sizeof buf, "%s\nlikely bug: %s", out[i].msg, t->bug);
+    json_string(j, buf);
+    fprintf(j, ", \"visibility\": \"%s\"}\n",
+            i < npublic ? "visible" : hidden_vis);
+}
+
+/* For every test that ran: a Gradescope test object appended to KIT_JSON
+ * and a line to KIT_TSV, each when it is set. */
+static void write_results(const struct h_lab *lab, const struct outcome *out,
+                          const char *build_log)
+{
     const char *json = getenv("KIT_JSON");
     FILE *j = json != NULL ? fopen(json, "a") : NULL;
     const char *tsv = getenv("KIT_TSV");
@@ -826,37 +906,59 @@ static void report(const struct h_lab *lab, const struct outcome *out,
         if (!out[i].ran)
             continue;
         int pts = out[i].passed ? t->points : 0;
-        if (j != NULL) {
-            char title[512];
-            snprintf(title, sizeof title, "%s/%s: %s", lab->name,
-                     (*t->fn)->name, t->what);
-            fputs("{\"name\": ", j);
-            json_string(j, title);
-            fprintf(j, ", \"score\": %d, \"max_score\": %d, \"output\": ",
-                    pts, t->points);
-            char buf[6000];
-            if (build_log != NULL)
-                snprintf(buf, sizeof buf, "did not compile:\n%.5000s",
-                         build_log);
-            else if (out[i].passed)
-                snprintf(buf, sizeof buf, "passed");
-            else if (out[i].diagnosed)
-                snprintf(buf, sizeof buf, "%s", out[i].msg);
-            else
-                snprintf(buf, sizeof buf, "%s\nlikely bug: %s", out[i].msg,
-                         t->bug);
-            json_string(j, buf);
-            fprintf(j, ", \"visibility\": \"%s\"}\n",
-                    i < npublic ? "visible" : hidden_vis);
-        }
+        if (j != NULL)
+            json_test(j, lab, out, i, build_log);
         if (s != NULL)
-            fprintf(s, "%s\t%s\t%d\t%d\t%s\t%s\n", lab->name,
-                    (*t->fn)->name, pts, t->points,
-                    out[i].passed ? "PASS" : "FAIL",
+            fprintf(s, "%s\t%s\t%d\t%d\t%s\t%s\n", lab->name, (*t->fn)->name,
+                    pts, t->points, out[i].passed ? "PASS" : "FAIL",
                     i < npublic ? "visible" : "hidden");
     }
     if ((j != NULL && fclose(j) != 0) || (s != NULL && fclose(s) != 0))
         fatal("write results file");
+}
+
+/* The lab's part of the report, on stdout; then its records (JUnit,
+ * results.json, scores). */
+static void report(const struct h_lab *lab, const struct outcome *out,
+                   const char *build_log)
+{
+    int score = 0, max = 0, nhidden = 0, hidden_max = 0;
+    count_points(lab, out, &score, &max, &nhidden, &hidden_max);
+    printf("== %s (%s)\n", lab->name, lab->files);
+    if (build_log != NULL) {
+        printf("   did not compile; every test scores 0.  The compiler "
+               "said:\n");
+        indented(build_log, "   | ");
+    }
+    /* Tests whose programs could not start, the same way: the first shows
+     * it in full, and if others follow, the report leads with it. */
+    size_t *leader = calloc(lab->ntests, sizeof *leader);
+    char **key = calloc(lab->ntests, sizeof *key);
+    if (leader == NULL || key == NULL)
+        fatal("calloc");
+    group_setup_failures(lab, out, leader, key);
+    print_fix_first(lab, out, leader, key);
+    for (size_t i = 0; i < lab->ntests; i++) {
+        const struct h_test *t = &lab->tests[i];
+        if (!out[i].ran || i >= npublic)
+            continue;
+        printf("   %s %2d/%-2d %-22s %s\n", out[i].passed ? "PASS" : "FAIL",
+               out[i].passed ? t->points : 0, t->points, (*t->fn)->name,
+               t->what);
+        if (!out[i].passed && build_log == NULL)
+            print_failure(lab, out, i, leader, key);
+    }
+    for (size_t i = 0; i < lab->ntests; i++)
+        free(key[i]);
+    free(key);
+    free(leader);
+    if (nhidden > 0)
+        printf("   + %d hidden test%s (%d points): results after "
+               "publication\n",
+               nhidden, nhidden == 1 ? "" : "s", hidden_max);
+    printf("   %s: %d/%d\n\n", lab->name, score, max);
+    write_junit(lab, out);
+    write_results(lab, out, build_log);
 }
 
 /* The lab's tests followed by its hidden tests, if any were linked in. */
@@ -879,16 +981,17 @@ static const struct h_lab *with_hidden(const struct h_lab *lab,
     return copy;
 }
 
-int h_main(const struct h_lab *public_lab, int argc, char **argv)
+/* --list, --list-public, --files and --progs print what the lab holds;
+ * returns the exit status then (2 for anything else but no argument), or
+ * -1 when there are no arguments: the tests are to be run. */
+static int info(const struct h_lab *lab, int argc, char **argv)
 {
-    const struct h_lab *lab = with_hidden(public_lab, &npublic);
     if (argc == 2 && (strcmp(argv[1], "--list") == 0 ||
                       strcmp(argv[1], "--list-public") == 0)) {
         size_t n = strcmp(argv[1], "--list") == 0 ? lab->ntests : npublic;
         for (size_t i = 0; i < n; i++)
             printf("%s\t%d\t%s\t%s\n", (*lab->tests[i].fn)->name,
-                   lab->tests[i].points, lab->tests[i].what,
-                   lab->tests[i].bug);
+                   lab->tests[i].points, lab->tests[i].what, lab->tests[i].bug);
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "--files") == 0)
@@ -896,24 +999,19 @@ int h_main(const struct h_lab *public_lab, int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "--progs") == 0)
         return printf("%s\n", lab->progs) < 0;
     if (argc != 1) {
-        fprintf(stderr, "usage: %s [--list | --list-public | --files | --progs]\n",
+        fprintf(stderr,
+                "usage: %s [--list | --list-public | --files | --progs]\n",
                 argv[0]);
         return 2;
     }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    /* No process of the student's, even of the same uid, may read this
-     * one's memory, descriptors (the records) or executable (the hidden
-     * tests): undumpable, and the descriptor it was run from closed. */
-    if (prctl(PR_SET_DUMPABLE, 0) == -1)
-        fatal("prctl PR_SET_DUMPABLE");
-    const char *rfd = getenv("KIT_RUNNER_FD");
-    if (rfd != NULL && *rfd)
-        close(atoi(rfd));
-    unsetenv("KIT_RUNNER_FD");
+    return -1;
+}
 
-    struct outcome *out = calloc(lab->ntests, sizeof *out);
-    if (out == NULL)
-        fatal("calloc");
+/* Every selected test's outcome, into out.  When the lab did not compile
+ * (KIT_BUILD_LOG), none runs: each fails, and the compiler's log comes
+ * back (malloc'd); otherwise NULL. */
+static char *outcomes(const struct h_lab *lab, struct outcome *out)
+{
     const char *log_path = getenv("KIT_BUILD_LOG");
     char *build_log = NULL;
     if (log_path != NULL && *log_path) {
@@ -934,6 +1032,30 @@ int h_main(const struct h_lab *public_lab, int argc, char **argv)
             fatal(run_dir);
         run_all(lab, abs_run, out);
     }
+    return build_log;
+}
+
+int h_main(const struct h_lab *public_lab, int argc, char **argv)
+{
+    const struct h_lab *lab = with_hidden(public_lab, &npublic);
+    int status = info(lab, argc, argv);
+    if (status != -1)
+        return status;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    /* No process of the student's, even of the same uid, may read this
+     * one's memory, descriptors (the records) or executable (the hidden
+     * tests): undumpable, and the descriptor it was run from closed. */
+    if (prctl(PR_SET_DUMPABLE, 0) == -1)
+        fatal("prctl PR_SET_DUMPABLE");
+    const char *rfd = getenv("KIT_RUNNER_FD");
+    if (rfd != NULL && *rfd)
+        close(atoi(rfd));
+    unsetenv("KIT_RUNNER_FD");
+
+    struct outcome *out = calloc(lab->ntests, sizeof *out);
+    if (out == NULL)
+        fatal("calloc");
+    char *build_log = outcomes(lab, out);
     report(lab, out, build_log);
 
     int failed = 0;

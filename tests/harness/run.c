@@ -7,8 +7,15 @@
  *   so every wait has a deadline and nothing sleeps on a guess.
  * - It is a child subreaper (prctl): children a student program leaves
  *   behind are re-parented to it, which is how an unreaped child is seen.
- * - Student programs stay in the test's process group, so Check's kill of
- *   that group after the test also ends whatever they started.
+ * - Every program it starts leads a process group of its own (setpgid in
+ *   both the child and the parent, so there is no window): at its time
+ *   limit one kill(-pid) ends the program and everything it forked, a
+ *   fork loop included.  Check's kill of the test's process group after
+ *   the test therefore misses them; the runner ends them before it cleans
+ *   up: main.c's sweep (every process of the student's, in a box or as
+ *   root), then h_cleanup (cleanup.c) kills each started program's group
+ *   (the pids in io/pids) and every process working in the test's
+ *   directory.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -17,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -41,18 +48,11 @@
 static struct h_proc *procs[MAX_PROCS];
 static bool stuck_shown[MAX_PROCS]; /* its diagnosis is in a message */
 static int nprocs;
-static int nstarted; /* numbers the io files */
-static bool in_test; /* this is a test's process, not the runner */
+static int nstarted;  /* numbers the io files */
+static bool in_test;  /* this is a test's process, not the runner */
 static pid_t awaited; /* see h_gave_up_on */
 
 /* ---- time ---- */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 double h_scale(double secs)
 {
@@ -91,29 +91,29 @@ static double more_time(pid_t root, double limit, double ran)
 
 struct h_budget h_budget(double secs)
 {
-    double t = now(), limit = h_scale(secs);
+    double t = h_now(), limit = h_scale(secs);
     return (struct h_budget){t, limit, t + limit, false};
 }
 
 double h_budget_left(struct h_budget *b)
 {
-    double left = b->deadline - now();
+    double left = b->deadline - h_now();
     if (left > 0)
         return left;
     if (b->extended)
         return 0;
     b->extended = true;
-    double more = more_time(0, b->limit, now() - b->start);
+    double more = more_time(0, b->limit, h_now() - b->start);
     if (more <= 0)
         return 0;
-    b->deadline = now() + more;
+    b->deadline = h_now() + more;
     return more;
 }
 
 /* Wait for a SIGCHLD until deadline; false once the deadline has passed. */
 static bool await_sigchld(double deadline)
 {
-    double left = deadline - now();
+    double left = deadline - h_now();
     if (left <= 0)
         return false;
     sigset_t set;
@@ -202,7 +202,8 @@ static const char *last_line(const char *path, char *buf, size_t n)
         return buf;
     char tail[400];
     off_t size = lseek(fd, 0, SEEK_END);
-    off_t from = size > (off_t)sizeof tail - 1 ? size - (off_t)sizeof tail + 1 : 0;
+    off_t from =
+        size > (off_t)sizeof tail - 1 ? size - (off_t)sizeof tail + 1 : 0;
     ssize_t r = pread(fd, tail, sizeof tail - 1, from);
     close(fd);
     if (r <= 0)
@@ -215,6 +216,36 @@ static const char *last_line(const char *path, char *buf, size_t n)
         start--;
     snprintf(buf, n, "%s", h_quote(tail + start, len - start));
     return buf;
+}
+
+/* How p ended, in a few words: "exit 1", "killed by SEGV". */
+static void ended_words(const struct h_proc *p, char *how, size_t n)
+{
+    if (!p->done)
+        snprintf(how, n, "still running");
+    else if (p->timed_out)
+        snprintf(how, n, "killed at its time limit");
+    else if (WIFEXITED(p->status))
+        snprintf(how, n, "exit %d", WEXITSTATUS(p->status));
+    else if (WIFSIGNALED(p->status))
+        snprintf(how, n, "killed by %s",
+                 sigabbrev_np(WTERMSIG(p->status)) != NULL
+                     ? sigabbrev_np(WTERMSIG(p->status))
+                     : "a signal");
+    else
+        snprintf(how, n, "status 0x%x", p->status);
+}
+
+/* Said already: the message (already) holds p's command and its last
+ * stderr line (err, without the quotes last_line puts around it). */
+static bool said_already(const struct h_proc *p, const char *err,
+                         const char *already)
+{
+    char inner[200];
+    size_t il = strlen(err);
+    snprintf(inner, sizeof inner, "%.*s", il >= 2 ? (int)il - 2 : 0, err + 1);
+    return strstr(already, p->cmd) != NULL &&
+           (inner[0] == '\0' || strstr(already, inner) != NULL);
 }
 
 size_t h_evidence(char *buf, size_t room, const char *already)
@@ -236,36 +267,17 @@ size_t h_evidence(char *buf, size_t room, const char *already)
             bool loud = !ok || err[0] != '\0';
             if ((pass == 0) != loud)
                 continue;
-            /* Said already: its command and its last line are in the
-             * message. */
-            char inner[200];
-            size_t il = strlen(err);
-            snprintf(inner, sizeof inner, "%.*s", il >= 2 ? (int)il - 2 : 0,
-                     err + 1);
-            if (pass == 0 && strstr(already, p->cmd) != NULL &&
-                (inner[0] == '\0' || strstr(already, inner) != NULL))
+            if (pass == 0 && said_already(p, err, already))
                 continue;
             if (pass == 1) { /* quiet ones: a count */
                 shown++;
                 continue;
             }
             char how[120];
-            if (!p->done)
-                snprintf(how, sizeof how, "still running");
-            else if (p->timed_out)
-                snprintf(how, sizeof how, "killed at its time limit");
-            else if (WIFEXITED(p->status))
-                snprintf(how, sizeof how, "exit %d", WEXITSTATUS(p->status));
-            else if (WIFSIGNALED(p->status))
-                snprintf(how, sizeof how, "killed by %s",
-                         sigabbrev_np(WTERMSIG(p->status)) != NULL
-                             ? sigabbrev_np(WTERMSIG(p->status))
-                             : "a signal");
-            else
-                snprintf(how, sizeof how, "status 0x%x", p->status);
+            ended_words(p, how, sizeof how);
             char line[600];
-            int n = snprintf(line, sizeof line, "\n    %s: %s%s%s", p->cmd,
-                             how, err[0] ? "; stderr ends " : "", err);
+            int n = snprintf(line, sizeof line, "\n    %s: %s%s%s", p->cmd, how,
+                             err[0] ? "; stderr ends " : "", err);
             if (n < 0 || used + (size_t)n + 60 >= room) {
                 shown = -1;
                 break;
@@ -310,21 +322,10 @@ static void note_pid(pid_t pid)
     }
 }
 
-/* In the child: wire up stdio, limits and signals, then exec. */
-static _Noreturn void exec_child(const struct h_opts *o, const char *path,
-                                 const char *const argv[], const char *in_path,
-                                 const struct h_proc *p)
+/* In the child: stdin from in_path (/dev/null if none), stdout and stderr
+ * into p's files; nothing else of the test process stays open. */
+static void child_stdio(const char *in_path, const struct h_proc *p)
 {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    prctl(PR_SET_CHILD_SUBREAPER, 0);
-    /* A process group of its own (the parent sets it too, so there is no
-     * window): at its time limit the program and everything it forked go
-     * with one kill(-pid), which also stops a fork loop in its tracks. */
-    setpgid(0, 0);
-
     int in = open(in_path != NULL ? in_path : "/dev/null", O_RDONLY);
     int out = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -335,9 +336,12 @@ static _Noreturn void exec_child(const struct h_opts *o, const char *path,
      * into the student's program. */
     for (int fd = 3; fd < 1024; fd++)
         close(fd);
+}
 
-    /* Bounds on what one program may consume: output and files (stdout
-     * and stderr are files too), CPU, core dumps. */
+/* Bounds on what one program may consume: output and files (stdout
+ * and stderr are files too), CPU, core dumps, memory, processes. */
+static void child_limits(void)
+{
     struct rlimit fsize = {64u << 20, 64u << 20};
     struct rlimit core = {0, 0};
     struct rlimit cpu = {60, 60};
@@ -360,18 +364,15 @@ static _Noreturn void exec_child(const struct h_opts *o, const char *path,
     struct rlimit nproc = {1024, 1024};
     if (boxuid != NULL && *boxuid)
         setrlimit(RLIMIT_NPROC, &nproc);
+}
 
-    const char *cwd = o != NULL && o->cwd != NULL ? o->cwd : h_workdir();
-    if (chdir(cwd) == -1) {
-        dprintf(2, "harness: chdir %s: %s\n", cwd, strerror(errno));
-        _exit(126);
-    }
-    /* A clean, fixed environment: nothing of the grader's (its paths, its
-     * variables) reaches the program; only what the checkers it may run
-     * under need, and what the test gives. */
+/* A clean, fixed environment: nothing of the grader's (its paths, its
+ * variables) reaches the program; only what the checkers it may run
+ * under need, and what the test gives (o->env). */
+static void child_environ(const struct h_opts *o)
+{
     static char *clean[16 + 32];
     size_t ne = 0;
-    const char *wrap = getenv("KIT_WRAP");
     for (const char *const *e = o != NULL ? o->env : NULL;
          e != NULL && *e && ne < 32; e++)
         clean[ne++] = (char *)*e;
@@ -399,24 +400,55 @@ static _Noreturn void exec_child(const struct h_opts *o, const char *path,
     }
     clean[ne] = NULL;
     environ = clean;
-    /* KIT_WRAP (e.g. "valgrind -q --error-exitcode=97") runs every
-     * program under a checker; the program still sees its own argv. */
-    if (wrap != NULL && *wrap) {
-        static char words[1024];
-        const char *wargv[MAX_ARGS * 2];
-        size_t w = 0;
-        snprintf(words, sizeof words, "%s", wrap);
-        for (char *t = strtok(words, " "); t != NULL && w < MAX_ARGS;
-             t = strtok(NULL, " "))
-            wargv[w++] = t;
-        wargv[w++] = path;
-        for (size_t i = 1; argv[i] != NULL && w < MAX_ARGS * 2 - 1; i++)
-            wargv[w++] = argv[i];
-        wargv[w] = NULL;
-        execvp(wargv[0], (char *const *)wargv);
-        dprintf(2, "harness: exec %s: %s\n", wargv[0], strerror(errno));
-        _exit(127);
+}
+
+/* KIT_WRAP (e.g. "valgrind -q --error-exitcode=97") runs every program
+ * under a checker; the program still sees its own argv. */
+static _Noreturn void exec_wrapped(const char *wrap, const char *path,
+                                   const char *const argv[])
+{
+    static char words[1024];
+    const char *wargv[MAX_ARGS * 2];
+    size_t w = 0;
+    snprintf(words, sizeof words, "%s", wrap);
+    for (char *t = strtok(words, " "); t != NULL && w < MAX_ARGS;
+         t = strtok(NULL, " "))
+        wargv[w++] = t;
+    wargv[w++] = path;
+    for (size_t i = 1; argv[i] != NULL && w < MAX_ARGS * 2 - 1; i++)
+        wargv[w++] = argv[i];
+    wargv[w] = NULL;
+    execvp(wargv[0], (char *const *)wargv);
+    dprintf(2, "harness: exec %s: %s\n", wargv[0], strerror(errno));
+    _exit(127);
+}
+
+/* In the child: wire up stdio, limits and signals, then exec. */
+static _Noreturn void exec_child(const struct h_opts *o, const char *path,
+                                 const char *const argv[], const char *in_path,
+                                 const struct h_proc *p)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+    /* A process group of its own (the parent sets it too, so there is no
+     * window): at its time limit the program and everything it forked go
+     * with one kill(-pid), which also stops a fork loop in its tracks. */
+    setpgid(0, 0);
+    child_stdio(in_path, p);
+    child_limits();
+    const char *cwd = o != NULL && o->cwd != NULL ? o->cwd : h_workdir();
+    if (chdir(cwd) == -1) {
+        dprintf(2, "harness: chdir %s: %s\n", cwd, strerror(errno));
+        _exit(126);
     }
+    /* Read before child_environ replaces the environment. */
+    const char *wrap = getenv("KIT_WRAP");
+    child_environ(o);
+    if (wrap != NULL && *wrap)
+        exec_wrapped(wrap, path, argv);
     execv(path, (char *const *)argv);
     dprintf(2, "harness: exec %s: %s\n", path, strerror(errno));
     _exit(127);
@@ -440,6 +472,53 @@ const char *h_prog(const char *name)
     return buf;
 }
 
+/* argv for exec: argv[0] the program's plain name, as a shell would pass
+ * it, then argv_in; and p->cmd, the command line as the report shows it. */
+static void make_argv(struct h_proc *p, const char *prog,
+                      const char *const argv_in[], const char *argv[])
+{
+    const char *slash = strrchr(prog, '/');
+    argv[0] = slash != NULL ? slash + 1 : prog;
+    size_t n = 0;
+    size_t used = (size_t)snprintf(p->cmd, sizeof p->cmd, "./%s", argv[0]);
+    for (; argv_in != NULL && argv_in[n] != NULL; n++) {
+        if (n == MAX_ARGS)
+            h_fail("harness: too many arguments");
+        argv[n + 1] = argv_in[n];
+        if (used < sizeof p->cmd) {
+            bool plain =
+                strlen(argv_in[n]) > 0 &&
+                strspn(argv_in[n], "abcdefghijklmnopqrstuvwxyz"
+                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789-_./=:,+") == strlen(argv_in[n]);
+            used += (size_t)snprintf(p->cmd + used, sizeof p->cmd - used,
+                                     plain ? " %.60s" : " '%.60s'", argv_in[n]);
+        }
+    }
+    argv[n + 1] = NULL;
+    if (used >= sizeof p->cmd)
+        strcpy(p->cmd + sizeof p->cmd - 5, "...");
+}
+
+/* io/N-PROG.out and .err: the files say which program wrote them, and in
+ * what order the test started it.  The test's stdin for it, if it gives
+ * one, is written to io/N-PROG.in, into in_path (n bytes); returns that
+ * path, or NULL. */
+static const char *io_files(struct h_proc *p, const struct h_opts *o,
+                            const char *name, char *in_path, size_t n)
+{
+    int id = ++nstarted;
+    snprintf(p->out_path, sizeof p->out_path, "%s/%d-%.64s.out", h_iodir(), id,
+             name);
+    snprintf(p->err_path, sizeof p->err_path, "%s/%d-%.64s.err", h_iodir(), id,
+             name);
+    if (o == NULL || o->in == NULL)
+        return NULL;
+    snprintf(in_path, n, "%s/%d-%.64s.in", h_iodir(), id, name);
+    h_write_file(in_path, o->in, o->in_len ? o->in_len : strlen(o->in));
+    return in_path;
+}
+
 struct h_proc *h_startv(const struct h_opts *o, const char *prog,
                         const char *const argv_in[])
 {
@@ -450,47 +529,10 @@ struct h_proc *h_startv(const struct h_opts *o, const char *prog,
     struct h_proc *p = calloc(1, sizeof *p);
     if (p == NULL)
         h_fail("harness: out of memory");
-
-    /* argv[0] is the program's plain name, as a shell would pass it. */
     const char *argv[MAX_ARGS + 2];
-    const char *slash = strrchr(prog, '/');
-    argv[0] = slash != NULL ? slash + 1 : prog;
-    size_t n = 0;
-    size_t used = (size_t)snprintf(p->cmd, sizeof p->cmd, "./%s", argv[0]);
-    for (; argv_in != NULL && argv_in[n] != NULL; n++) {
-        if (n == MAX_ARGS)
-            h_fail("harness: too many arguments");
-        argv[n + 1] = argv_in[n];
-        if (used < sizeof p->cmd) {
-            bool plain = strlen(argv_in[n]) > 0 &&
-                         strspn(argv_in[n], "abcdefghijklmnopqrstuvwxyz"
-                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789-_./=:,+") ==
-                             strlen(argv_in[n]);
-            used += (size_t)snprintf(p->cmd + used, sizeof p->cmd - used,
-                                     plain ? " %.60s" : " '%.60s'",
-                                     argv_in[n]);
-        }
-    }
-    argv[n + 1] = NULL;
-    if (used >= sizeof p->cmd)
-        strcpy(p->cmd + sizeof p->cmd - 5, "...");
-
-    /* io/N-PROG.out and .err: the files say which program wrote them,
-     * and in what order the test started it. */
-    int id = ++nstarted;
-    snprintf(p->out_path, sizeof p->out_path, "%s/%d-%.64s.out", h_iodir(), id,
-             argv[0]);
-    snprintf(p->err_path, sizeof p->err_path, "%s/%d-%.64s.err", h_iodir(), id,
-             argv[0]);
+    make_argv(p, prog, argv_in, argv);
     char in_path[4200];
-    const char *in = NULL;
-    if (o != NULL && o->in != NULL) {
-        snprintf(in_path, sizeof in_path, "%s/%d-%.64s.in", h_iodir(), id,
-                 argv[0]);
-        h_write_file(in_path, o->in, o->in_len ? o->in_len : strlen(o->in));
-        in = in_path;
-    }
+    const char *in = io_files(p, o, argv[0], in_path, sizeof in_path);
 
     fflush(NULL);
     pid_t pid = fork();
@@ -500,26 +542,26 @@ struct h_proc *h_startv(const struct h_opts *o, const char *prog,
         exec_child(o, path, argv, in, p);
     (void)setpgid(pid, pid); /* EACCES once it has exec'd: it did it */
     p->pid = pid;
-    p->secs = now(); /* start time until it ends */
+    p->secs = h_now(); /* start time until it ends */
     procs[nprocs++] = p;
     note_pid(pid);
     return p;
 }
 
-#define COLLECT_ARGS(first, argv)                                         \
-    const char *argv[MAX_ARGS + 1];                                       \
-    do {                                                                  \
-        va_list ap;                                                       \
-        va_start(ap, first);                                              \
-        size_t i = 0;                                                     \
-        const char *a;                                                    \
-        while ((a = va_arg(ap, const char *)) != NULL) {                  \
-            if (i == MAX_ARGS)                                            \
-                h_fail("harness: too many arguments");                    \
-            argv[i++] = a;                                                \
-        }                                                                 \
-        argv[i] = NULL;                                                   \
-        va_end(ap);                                                       \
+#define COLLECT_ARGS(first, argv)                                              \
+    const char *argv[MAX_ARGS + 1];                                            \
+    do {                                                                       \
+        va_list ap;                                                            \
+        va_start(ap, first);                                                   \
+        size_t i = 0;                                                          \
+        const char *a;                                                         \
+        while ((a = va_arg(ap, const char *)) != NULL) {                       \
+            if (i == MAX_ARGS)                                                 \
+                h_fail("harness: too many arguments");                         \
+            argv[i++] = a;                                                     \
+        }                                                                      \
+        argv[i] = NULL;                                                        \
+        va_end(ap);                                                            \
     } while (0)
 
 struct h_proc *h_start(const struct h_opts *o, const char *prog, ...)
@@ -572,7 +614,7 @@ static int reap_strangers(struct h_proc *p, double deadline)
         int n = list_strangers(pids, 256);
         if (n == 0)
             break;
-        bool late = now() >= deadline;
+        bool late = h_now() >= deadline;
         bool alive = false;
         for (int i = 0; i < n && late && p->stuck == NULL; i++)
             alive = alive || h_proc_state(pids[i]) != 'Z';
@@ -627,7 +669,7 @@ static void finish(struct h_proc *p, int status)
 {
     p->done = true;
     p->status = status;
-    p->secs = now() - p->secs;
+    p->secs = h_now() - p->secs;
 }
 
 bool h_wait(struct h_proc *p, double timeout)
@@ -636,7 +678,7 @@ bool h_wait(struct h_proc *p, double timeout)
     if (p->done)
         return !p->timed_out;
     double limit = h_scale(timeout > 0 ? timeout : H_TIMEOUT);
-    double deadline = now() + limit;
+    double deadline = h_now() + limit;
     bool extended = false;
     for (;;) {
         int st;
@@ -650,14 +692,14 @@ bool h_wait(struct h_proc *p, double timeout)
         if (!await_sigchld(deadline)) {
             if (!extended) {
                 extended = true;
-                double more = more_time(p->pid, limit, now() - p->secs);
+                double more = more_time(p->pid, limit, h_now() - p->secs);
                 if (more > 0) {
-                    deadline = now() + more;
+                    deadline = h_now() + more;
                     continue;
                 }
             }
             p->timed_out = true;
-            double ran = now() - p->secs;
+            double ran = h_now() - p->secs;
             /* Before the kill: what it (and the rest) waited for. */
             p->stuck = h_diag_stuck_for(p->pid);
             kill(-p->pid, SIGKILL);
@@ -670,7 +712,7 @@ bool h_wait(struct h_proc *p, double timeout)
     }
     /* Its children are ours now: count them, let them finish (their
      * output belongs to the run), and kill them at the deadline. */
-    p->orphans = reap_strangers(p, p->timed_out ? now() : deadline);
+    p->orphans = reap_strangers(p, p->timed_out ? h_now() : deadline);
     p->out = slurp(p->out_path, &p->out_len);
     p->err = slurp(p->err_path, &p->err_len);
     return !p->timed_out;
@@ -750,7 +792,7 @@ static bool await_inotify(int fd, double deadline)
         if (sfd == -1)
             h_fail("harness: signalfd: %s", strerror(errno));
     }
-    double left = deadline - now();
+    double left = deadline - h_now();
     if (left <= 0)
         return false;
     struct pollfd pfd[2] = {{fd, POLLIN, 0}, {sfd, POLLIN, 0}};
@@ -767,7 +809,7 @@ static bool await_inotify(int fd, double deadline)
 
 bool h_await_stdout(struct h_proc *p, const char *text, double timeout)
 {
-    double start = now(), limit = h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    double start = h_now(), limit = h_scale(timeout > 0 ? timeout : H_TIMEOUT);
     double deadline = start + limit;
     bool extended = false;
     /* A watch on the io directory reports the file's creation and every
@@ -788,11 +830,12 @@ bool h_await_stdout(struct h_proc *p, const char *text, double timeout)
         if (found || gone)
             break;
         if (!await_inotify(fd, deadline)) {
-            double more = extended ? 0 : more_time(p->pid, limit, now() - start);
+            double more =
+                extended ? 0 : more_time(p->pid, limit, h_now() - start);
             extended = true;
             if (more <= 0)
                 break;
-            deadline = now() + more;
+            deadline = h_now() + more;
         }
     }
     close(fd);
@@ -804,7 +847,7 @@ bool h_await_stdout(struct h_proc *p, const char *text, double timeout)
 bool h_await_path(const char *path, double timeout)
 {
     h_moved_on();
-    double start = now(), limit = h_scale(timeout > 0 ? timeout : H_TIMEOUT);
+    double start = h_now(), limit = h_scale(timeout > 0 ? timeout : H_TIMEOUT);
     double deadline = start + limit;
     bool extended = false;
     char dir[4200];
@@ -825,11 +868,11 @@ bool h_await_path(const char *path, double timeout)
     while (!(found = access(path, F_OK) == 0)) {
         if (await_inotify(fd, deadline))
             continue;
-        double more = extended ? 0 : more_time(0, limit, now() - start);
+        double more = extended ? 0 : more_time(0, limit, h_now() - start);
         extended = true;
         if (more <= 0)
             break;
-        deadline = now() + more;
+        deadline = h_now() + more;
     }
     close(fd);
     return found;
