@@ -50,6 +50,11 @@ grade_one() {
     fi
     mkdir -p "$dir/tree"
     cp -r "solutions/$lab" "$dir/tree/" || return 1
+    # A lab that builds on another's file (15 on 09's mipc.c) needs it.
+    local dep
+    for dep in $("build/tests/$lab" --files | tr ' ' '\n' | sed -n 's|/.*||p' | sort -u); do
+        cp -r "solutions/$dep" "$dir/tree/" || return 1
+    done
     if ! patch -s -p1 -d "$dir/tree/$lab" <"$patch" >"$dir/patch.log" 2>&1; then
         echo "patch does not apply" >"$dir/error"
         return 1
