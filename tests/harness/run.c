@@ -254,9 +254,10 @@ size_t h_evidence(char *buf, size_t room, const char *already)
     if (nprocs == 0 || room < 200)
         return 0;
     size_t used = 0;
-    int shown = 0;
+    int quiet = 0, cut = 0;
     /* The programs that failed or said something first: that is where
-     * the cause is; quiet successes are only counted. */
+     * the cause is; quiet successes are only counted, and so are the
+     * loud ones there is no room for. */
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < nprocs; i++) {
             const struct h_proc *p = procs[i];
@@ -269,8 +270,8 @@ size_t h_evidence(char *buf, size_t room, const char *already)
                 continue;
             if (pass == 0 && said_already(p, err, already))
                 continue;
-            if (pass == 1) { /* quiet ones: a count */
-                shown++;
+            if (pass == 1) {
+                quiet++;
                 continue;
             }
             char how[120];
@@ -278,18 +279,23 @@ size_t h_evidence(char *buf, size_t room, const char *already)
             char line[600];
             int n = snprintf(line, sizeof line, "\n    %s: %s%s%s", p->cmd, how,
                              err[0] ? "; stderr ends " : "", err);
-            if (n < 0 || used + (size_t)n + 60 >= room) {
-                shown = -1;
-                break;
+            if (cut > 0 || n < 0 || used + (size_t)n + 130 >= room) {
+                cut++;
+                continue;
             }
             memcpy(buf + used, line, (size_t)n + 1);
             used += (size_t)n;
         }
-    if (shown > 0 && used > 0)
+    if (used > 0 && cut > 0)
+        used += (size_t)snprintf(buf + used, room - used,
+                                 "\n    (and %d more not shown for room: "
+                                 "see the test's files)",
+                                 cut);
+    if (used > 0 && quiet > 0)
         used += (size_t)snprintf(buf + used, room - used,
                                  "\n    (and %d more that exited 0 and said "
                                  "nothing on stderr)",
-                                 shown);
+                                 quiet);
     return used;
 }
 
