@@ -31,15 +31,17 @@
  * wrong offset shows. */
 static char *pattern(size_t n, unsigned seed)
 {
-    char *b = malloc(n + 1);
+    char *b = malloc(n + 8);
     if (b == NULL)
         h_fail("harness: out of memory");
-    uint32_t x = 2463534242u ^ seed;
-    for (size_t i = 0; i < n; i++) {
+    /* Eight bytes a step (a 60 MiB file costs the test little CPU). */
+    uint64_t x = 88172645463325252ull ^ seed;
+    for (size_t i = 0; i < n; i += 8) {
         x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        b[i] = (char)(x ^ (uint32_t)(i >> 12));
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t w = x ^ (0x0101010101010101ull * (uint8_t)(i >> 12));
+        memcpy(b + i, &w, 8);
     }
     return b;
 }
@@ -67,6 +69,10 @@ static void expect_file(const char *name, const char *want, size_t n,
                "  (a destination must be exactly as long as its source)\n"
                "  command: %s",
                name, n, len, p->cmd);
+    if (memcmp(got, want, n) == 0) {
+        free(got);
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         if (got[i] != want[i])
             h_fail("%s differs from its source at byte %zu of %zu:\n"

@@ -29,7 +29,7 @@ R=${KIT_BOX_ROOT:-}
 sweep() {
     local i p pid left
     if [ -z "$R" ]; then
-        for i in $(seq 1 50); do
+        for ((i = 0; i < 50; i++)); do
             left=0
             for p in /proc/[0-9]*; do
                 pid=${p#/proc/}
@@ -40,7 +40,7 @@ sweep() {
             [ $left = 0 ] && break
         done
     elif [ -n "$U" ]; then
-        for i in $(seq 1 20); do
+        for ((i = 0; i < 20; i++)); do
             "${AS[@]}" /bin/kill -KILL -1 2>/dev/null || break
         done
     fi

@@ -44,7 +44,11 @@
 # as that user.
 set -uo pipefail
 
-kit=$(cd "$(dirname "$0")/.." && pwd)
+# (The kit's folder found without a process: each costs a fork, and a
+# batch starts hundreds of boxes.)
+case $0 in */*) kit=${0%/*}/.. ;; *) kit=.. ;; esac
+here=$PWD
+cd -- "$kit" && kit=$PWD && cd -- "$here" || exit 2
 inside=$kit/tests/box-inside.sh
 export LC_ALL=C
 
@@ -119,10 +123,11 @@ why_no_box() {
 
 # ---- an identity of its own (root only) --------------------------------
 
-# A uid nobody on this machine has: drawn at random from a range far above
-# real users (2^30 values), and checked against every running process and
-# every System V object.  Two boxes of one batch never share one, so they
-# can neither signal nor trace each other, nor share per-user limits.
+# A uid nobody on this machine has, in REPLY (not printed: a subshell
+# costs a fork): drawn at random from a range far above real users (2^30
+# values), and checked against every running process and every System V
+# object.  Two boxes of one batch never share one, so they can neither
+# signal nor trace each other, nor share per-user limits.
 pick_uid() {
     local uid i
     for i in 1 2 3 4 5 6 7 8; do
@@ -137,7 +142,7 @@ pick_uid() {
                 (uc && $uc == u) || (cc && $cc == u) {f = 1; exit}
                 END {exit !f}' /proc/[0-9]*/status \
                 /proc/sysvipc/msg /proc/sysvipc/shm /proc/sysvipc/sem 2>/dev/null; then
-            echo "$uid"
+            REPLY=$uid
             return 0
         fi
     done
@@ -293,7 +298,8 @@ do_collect() {
         sys_args noetc
         local uid=""
         if [ "$EUID" -eq 0 ]; then
-            uid=$(pick_uid) || die "no free uid for the box"
+            pick_uid || die "no free uid for the box"
+            uid=$REPLY
             env+=(KIT_BOX_UID=$uid)
         fi
         local args=("${BW[@]}" --ro-bind "$inside" /box-inside.sh --ro-bind "$labs" /labs.list
@@ -317,7 +323,8 @@ do_collect() {
     [ $kind = dir ] && env+=(KIT_COLLECT_IN=$in)
     local uid="" rc
     if [ "$EUID" -eq 0 ]; then
-        uid=$(pick_uid) || die "no free uid for the box"
+        pick_uid || die "no free uid for the box"
+        uid=$REPLY
         env+=(KIT_BOX_UID=$uid)
     fi
     if [ $kind = archive ]; then
@@ -392,7 +399,8 @@ do_grade() {
     [ "$EUID" -eq 0 ] && root=1
     envs+=(KIT_STAGE=grade KIT_LAB=$lab KIT_RUNNER_FD=9)
     if [ $root = 1 ]; then
-        BOX_UID=$(pick_uid) || die "no free uid for the box"
+        pick_uid || die "no free uid for the box"
+        BOX_UID=$REPLY
         envs+=(KIT_BOX_UID=$BOX_UID)
     fi
     local cgname="ipckit-box-$$-${BOX_UID:-u}" what

@@ -28,7 +28,9 @@
 # the submission was refused or a lab could not be graded, 2 on bad use.
 set -uo pipefail
 
-kit=$(cd "$(dirname "$0")/.." && pwd)
+here=$PWD
+case ${BASH_SOURCE[0]} in */*) kit=${BASH_SOURCE[0]%/*}/.. ;; *) kit=.. ;; esac
+cd -- "$kit" && kit=$PWD && cd -- "$here" || exit 2
 tree=labs lab="" test="" results=build/results.json junit="" tag="" quiet=0
 flat=0 jobs=${KIT_GRADE_JOBS:-1}
 while [ $# -gt 0 ]; do
@@ -59,11 +61,33 @@ if [ -L "$tree" ]; then
     echo "grade: refused: $tree is a symbolic link; give the folder itself" >&2
     exit 3
 fi
-tree=$(cd "$(dirname "$tree")" && pwd)/$(basename "$tree")
-[ -n "$tag" ] || tag=$(basename "$tree" | tr -c 'A-Za-z0-9_.\n-' '_' | sed 's/^\./_/')
-[ -n "$junit" ] || junit="$(dirname "$results")/junit.xml"
+# (Paths taken apart by bash itself: every process this script starts
+# costs a fork, and a batch grades hundreds of labs.)
+# dir_of PATH: what dirname prints, in REPLY.
+dir_of() {
+    local p=$1
+    while [[ $p == ?*/ ]]; do p=${p%/}; done
+    case $p in
+    */*) p=${p%/*}; while [[ $p == ?*/ ]]; do p=${p%/}; done; REPLY=${p:-/} ;;
+    *) REPLY=. ;;
+    esac
+}
+while [[ $tree == ?*/ ]]; do tree=${tree%/}; done
+dir_of "$tree"
+cd -- "$REPLY" || exit 2
+tree=$PWD/${tree##*/}
+cd -- "$here" || exit 2
+if [ -z "$tag" ]; then
+    tag=${tree##*/}
+    tag=${tag//[^A-Za-z0-9_.-]/_}
+    tag=${tag/#./_}
+fi
+dir_of "$results"
+[ -n "$junit" ] || junit="$REPLY/junit.xml"
 out="$kit/build/grade/$tag"
-mkdir -p "$(dirname "$results")" "$(dirname "$junit")" || exit 2
+results_dir=$REPLY
+dir_of "$junit"
+mkdir -p "$results_dir" "$REPLY" || exit 2
 scale=${CK_TIMEOUT_MULTIPLIER:-${TIMEOUT_SCALE:-1}}
 case $scale in '' | *[!0-9]*) scale=1 ;; esac
 [ "$scale" -ge 1 ] || scale=1
@@ -71,8 +95,7 @@ case $scale in '' | *[!0-9]*) scale=1 ;; esac
 # A fresh output folder.  Everything under it was made by this script or
 # by a box that is gone, so removing it cannot be raced.
 rm -rf "$out"
-mkdir -p "$out" || exit 2
-[ "$EUID" -eq 0 ] && chmod 700 "$out"
+mkdir -p "$kit/build/grade" && mkdir -m 700 "$out" "$out/.records" "$out/.tables" "$out/collected" || exit 2
 
 # The labs the kit has tests for, optionally only some.
 labs=()
@@ -98,7 +121,6 @@ fi
 # The runner's records: one file per lab and kind, opened here and handed
 # to the box as descriptors; nothing inside the box has a path to them.
 rec="$out/.records"
-mkdir -m 700 "$rec" || exit 2
 
 # Stop everything on an interrupt (Ctrl-C, a TERM from `timeout`): every
 # process below this one gets a TERM; each box launcher then kills its box
@@ -122,17 +144,14 @@ trap on_signal INT TERM HUP
 
 # The submission's path as it may be shown: a file name can hold control
 # bytes (escape sequences for the terminal that reads the report).
-shown_tree=$(printf '%s' "$tree" | tr '\000-\037\177' '?')
+shown_tree=${tree//[[:cntrl:]]/?}
 [ $quiet -eq 1 ] || echo "Grading $shown_tree"
 
 # ---- collect the student's files, in a box --------------------------------
 # Each lab's tables, asked of its test program once: the files a student
 # edits, and every test (points, what, bug), the public ones first.
-mkdir -m 700 "$out/.tables" || exit 2
 for name in "${labs[@]}"; do
-    "$kit/build/tests/$name" --files >"$out/.tables/$name.files"
-    "$kit/build/tests/$name" --list >"$out/.tables/$name.list"
-    "$kit/build/tests/$name" --list-public >"$out/.tables/$name.public" 2>/dev/null
+    "$kit/build/tests/$name" --tables "$out/.tables/$name" || exit 2
     read -r files <"$out/.tables/$name.files"
     echo "$name $files"
 done >"$out/labs.list"
@@ -151,14 +170,15 @@ if [ -n "$test" ]; then
 fi
 collect_args=(--in "$tree" --labs "$out/labs.list")
 [ $flat -eq 1 ] && collect_args+=(--flat)
-"$kit/tests/box.sh" collect "${collect_args[@]}" >"$out/collected.tar" 2>"$out/collect.log"
-crc=$?
-mkdir -p "$out/collected"
-if [ $crc -eq 0 ]; then
-    tar -xf "$out/collected.tar" -C "$out/collected" --no-same-owner --no-same-permissions \
-        2>>"$out/collect.log" || crc=6
+"$kit/tests/box.sh" collect "${collect_args[@]}" 2>"$out/collect.log" |
+    tar -xf - -C "$out/collected" --no-same-owner --no-same-permissions 2>"$out/untar.log"
+pst=("${PIPESTATUS[@]}")
+crc=${pst[0]}
+# (tar's complaint about an empty stream is no news when collecting failed.)
+if [ "$crc" -eq 0 ] && [ "${pst[1]}" -ne 0 ]; then
+    crc=6
+    cat "$out/untar.log" >>"$out/collect.log"
 fi
-rm -f "$out/collected.tar"
 if [ $crc -ne 0 ] && [ $crc -ne 5 ]; then
     echo "grade: the submission was refused:" >&2
     sed 's/^/   /' "$out/collect.log" | tr -d '\000-\010\013-\037\177' >&2
@@ -175,13 +195,22 @@ fi
 # and give every lab the objects instead of compiling it again in each
 # box.  Cached in build/ per SAN; make rebuilds it when synclib changes.
 # Without it (no compiler here), each box compiles synclib itself.
-libobj="$kit/build/labobj/$(printf '%s' "${SAN:-}" | cksum | cut -d' ' -f1)"
-if mkdir -p "$libobj" &&
+# (Folder named by the flags themselves; make is asked only when an
+# object is older than a source, or missing: most gradings need no fork.)
+key=${SAN:-plain}
+libobj="$kit/build/labobj/${key//[^A-Za-z0-9=,_-]/_}"
+libobjs=("$libobj/synclib.o" "$libobj/err.o" "$libobj/ipcname.o" "$libobj/util.o")
+stale=0
+for f in "${libobjs[@]}"; do
+    [ -f "$f" ] || { stale=1; break; }
+    for src in "$kit"/synclib/*.[ch] "$kit"/mk/*.mk; do
+        [ "$src" -nt "$f" ] && { stale=1; break 2; }
+    done
+done
+if [ $stale = 1 ] && ! { mkdir -p "$libobj" &&
     (flock 9 && printf 'PROGS =\ninclude %s/mk/lab.mk\n' "$kit" >"$libobj/Makefile" &&
         exec env -i PATH="$PATH" SAN="${SAN:-}" make -s -C "$libobj" synclib.o err.o ipcname.o util.o) \
-        9>"$libobj/.lock" >/dev/null 2>&1; then
-    libobjs=("$libobj/synclib.o" "$libobj/err.o" "$libobj/ipcname.o" "$libobj/util.o")
-else
+        9>"$libobj/.lock" >/dev/null 2>&1; }; then
     libobjs=()
 fi
 
@@ -196,12 +225,11 @@ sub_budget=$((${KIT_SUBMISSION_BUDGET:-1800} * scale))
 # $g/report.txt.  Labs share nothing, so several can run at once.
 grade_lab() {
     local name=$1 bin="$kit/build/tests/$1" g="$out/$1" f
-    mkdir -p "$g/given/labs/$name" "$g/io"
-    [ "$EUID" -eq 0 ] && chmod 700 "$g/io"
+    # (0700 for both: given/ is opened to the box's uid below.)
+    mkdir -p -m 700 "$g/io" "$g/given/labs/$name"
     local take=("$kit/labs/$name/Makefile" "${libobjs[@]}") files
     : >"$g/given/.kit-missing"
     read -r files <"$out/.tables/$name.files"
-    rm -f "$g/given-changed"
     # The kit's own copy of the given files: the solution's (the
     # instructor's copy), or in the student edition the pristine copy
     # tests/export/package.sh puts in tests/given/ (labs/ is the student's).
@@ -309,7 +337,16 @@ fill_lab() {
         why="not run: the grader could not run this lab (exit status $st; see $g/runner.log)"
     fi
     mapfile -t npub <"$out/.tables/$name.public"
-    awk -F'\t' -v lab="$name" -v want=",$test," \
+    # Every test wanted has its record (the usual case): nothing to fill,
+    # and no awk to start.
+    local -A seen=()
+    local t all=1
+    while IFS=$'\t' read -r _ t _; do seen[$t]=1; done <"$rec/$name.tsv"
+    while IFS=$'\t' read -r t _; do
+        [ -n "$test" ] && [[ ",$test," != *",$t,"* ]] && continue
+        [ -n "${seen[$t]:-}" ] || { all=0; break; }
+    done <"$out/.tables/$name.list"
+    [ $all = 1 ] || awk -F'\t' -v lab="$name" -v want=",$test," \
         -v why="$why" -v npub="${#npub[@]}" \
         -v tsv="$rec/$name.tsv" -v json="$rec/$name.jsonl" -v junit="$rec/$name.junit" '
         function js(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
@@ -417,19 +454,24 @@ awk -F'\t' '
 # How long each lab took when all its tests ran and passed: the order of
 # the next grading.  (Only passing labs: one that failed at once, or slept
 # to its budget, says nothing of how long the lab takes.)
+# The totals on the way: visible points, and how many tests are hidden.
+declare -A failing=()
+vscore=0 vmax=0 hcount=0
+while IFS=$'\t' read -r name _ sc mx st vis; do
+    [ "$st" = PASS ] || failing[$name]=1
+    if [ "$vis" = hidden ]; then
+        hcount=$((hcount + 1))
+    else
+        vscore=$((vscore + sc)) vmax=$((vmax + mx))
+    fi
+done <"$out/scores.tsv"
 if [ -z "$test" ]; then
-    declare -A failing=()
-    while read -r name; do failing[$name]=1; done < <(awk -F'\t' '$5 != "PASS" {print $1}' "$out/scores.tsv")
     for name in "${labs[@]}"; do
         [ -z "${failing[$name]:-}" ] && [ -f "$out/$name/ms" ] && read -r "secs[$name]" <"$out/$name/ms"
     done
     for name in "${!secs[@]}"; do echo "$name ${secs[$name]}"; done >"$kit/build/grade/.lab-ms.$$" &&
         mv -f "$kit/build/grade/.lab-ms.$$" "$kit/build/grade/.lab-ms"
 fi
-cat "${jsonls[@]}" >"$out/results.jsonl"
-cat "${junits[@]}" >"$out/junit.body"
-read -r vscore vmax hcount < <(awk -F'\t' '$6 != "hidden" {s += $3; m += $4} $6 == "hidden" {h++}
-    END {print s+0, m+0, h+0}' "$out/scores.tsv")
 {
     # With hidden tests, no top-level score: Gradescope then adds up the
     # tests, each shown by its own visibility.
@@ -440,17 +482,19 @@ read -r vscore vmax hcount < <(awk -F'\t' '$6 != "hidden" {s += $3; m += $4} $6 
         printf '{"score": %s, "output": "Graded %s lab(s): %s/%s points.", "tests": [\n' \
             "$vscore" "${#labs[@]}" "$vscore" "$vmax"
     fi
-    sed '$!s/$/,/' "$out/results.jsonl"
+    # (One stream over every lab's records: a comma after all but the
+    # last line.)
+    sed '$!s/$/,/' "${jsonls[@]}"
     printf ']}\n'
 } >"$results"
 {
     echo '<?xml version="1.0" encoding="UTF-8"?>'
     echo "<testsuites name=\"ipckit\">"
-    cat "$out/junit.body"
+    cat "${junits[@]}"
     echo "</testsuites>"
 } >"$junit"
 given=("${labs[@]/#/$out/}")
-rm -rf "$rec" "$out/.tables" "$out/results.jsonl" "$out/junit.body" "$out/collected" \
+rm -rf "$rec" "$out/.tables" "$out/untar.log" "$out/collected" \
     "${given[@]/%//given}"
 if [ $quiet -eq 0 ]; then
     echo "Summary"

@@ -1738,8 +1738,7 @@ static _Noreturn void exec_eu_stack(const char *out_path, pid_t pid)
     if (out == -1 || null == -1 || dup2(null, 0) == -1 || dup2(out, 1) == -1 ||
         dup2(null, 2) == -1)
         _exit(126);
-    for (int fd = 3; fd < 1024; fd++)
-        close(fd); /* nothing of the test's (Check's pipe) */
+    h_close_from(3); /* nothing of the test's (Check's pipe) */
     char pidtext[32];
     snprintf(pidtext, sizeof pidtext, "%ld", (long)pid);
     char *argv[] = {"eu-stack", "-1", "-i",    "-s", "-n",

@@ -37,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,6 +329,16 @@ static void note_pid(pid_t pid)
     }
 }
 
+void h_close_from(int fd)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned)fd, ~0U, 0U) == 0)
+        return;
+#endif
+    for (; fd < 1024; fd++) /* an older kernel: the descriptors a test uses */
+        close(fd);
+}
+
 /* In the child: stdin from in_path (/dev/null if none), stdout and stderr
  * into p's files; nothing else of the test process stays open. */
 static void child_stdio(const char *in_path, const struct h_proc *p)
@@ -340,8 +351,7 @@ static void child_stdio(const char *in_path, const struct h_proc *p)
         _exit(126);
     /* Nothing of the test process (Check's result pipe above all) may leak
      * into the student's program. */
-    for (int fd = 3; fd < 1024; fd++)
-        close(fd);
+    h_close_from(3);
 }
 
 /* Bounds on what one program may consume: output and files (stdout
