@@ -87,7 +87,7 @@ dir_of "$results"
 out="$kit/build/grade/$tag"
 results_dir=$REPLY
 dir_of "$junit"
-mkdir -p "$results_dir" "$REPLY" || exit 2
+[ -d "$results_dir" ] && [ -d "$REPLY" ] || mkdir -p "$results_dir" "$REPLY" || exit 2
 scale=${CK_TIMEOUT_MULTIPLIER:-${TIMEOUT_SCALE:-1}}
 case $scale in '' | *[!0-9]*) scale=1 ;; esac
 [ "$scale" -ge 1 ] || scale=1
@@ -95,7 +95,7 @@ case $scale in '' | *[!0-9]*) scale=1 ;; esac
 # A fresh output folder.  Everything under it was made by this script or
 # by a box that is gone, so removing it cannot be raced.
 rm -rf "$out"
-mkdir -p "$kit/build/grade" && mkdir -m 700 "$out" "$out/.records" "$out/.tables" "$out/collected" || exit 2
+{ [ -d "$kit/build/grade" ] || mkdir -p "$kit/build/grade"; } && mkdir -m 700 "$out" "$out/.records" "$out/.tables" "$out/collected" || exit 2
 
 # The labs the kit has tests for, optionally only some.
 labs=()
@@ -199,7 +199,7 @@ fi
 # object is older than a source, or missing: most gradings need no fork.)
 key=${SAN:-plain}
 libobj="$kit/build/labobj/${key//[^A-Za-z0-9=,_-]/_}"
-libobjs=("$libobj/synclib.o" "$libobj/err.o" "$libobj/ipcname.o" "$libobj/util.o")
+libobjs=("$libobj/synclib.o" "$libobj/err.o" "$libobj/ipcname.o" "$libobj/util.o" "$libobj/bench.o")
 stale=0
 for f in "${libobjs[@]}"; do
     [ -f "$f" ] || { stale=1; break; }
@@ -209,7 +209,7 @@ for f in "${libobjs[@]}"; do
 done
 if [ $stale = 1 ] && ! { mkdir -p "$libobj" &&
     (flock 9 && printf 'PROGS =\ninclude %s/mk/lab.mk\n' "$kit" >"$libobj/Makefile" &&
-        exec env -i PATH="$PATH" SAN="${SAN:-}" make -s -C "$libobj" synclib.o err.o ipcname.o util.o) \
+        exec env -i PATH="$PATH" SAN="${SAN:-}" make -s -C "$libobj" synclib.o err.o ipcname.o util.o bench.o) \
         9>"$libobj/.lock" >/dev/null 2>&1; }; then
     libobjs=()
 fi
@@ -392,10 +392,13 @@ declare -A pid_of=() secs=()
 if [ -f "$kit/build/grade/.lab-ms" ]; then
     while read -r name t; do secs[$name]=$t; done <"$kit/build/grade/.lab-ms"
 fi
-order=()
-while read -r _ name; do order+=("$name"); done < <(
-    for i in "${!labs[@]}"; do echo "${secs[${labs[$i]}]:-0}.$((1000 + i)) ${labs[$i]}"; done |
-        sort -rn)
+order=("${labs[@]}")
+if [ ${#labs[@]} -gt 1 ]; then
+    order=()
+    while read -r _ name; do order+=("$name"); done < <(
+        for i in "${!labs[@]}"; do echo "${secs[${labs[$i]}]:-0}.$((1000 + i)) ${labs[$i]}"; done |
+            sort -rn)
+fi
 shown=0
 show_ready() {
     local name pid
