@@ -81,7 +81,7 @@ ifeq ($(EDITION),instructor)
 	@echo "make bench            benchmarks: mycp3 against cp, IPC costs (ipcbench),"
 	@echo "                      batch grading speed; BENCH=ipcbench runs one"
 endif
-	@echo "make handouts         build/handouts/: every handout as an HTML page, with pictures"
+	@echo "make handouts         build/handouts/: every handout as an HTML page, with pictures (PAGE=NN-topic: that one)"
 ifeq ($(EDITION),instructor)
 	@echo "make screenshot       build/handouts/01-pipe.png (PAGE=NN-topic for another; needs Chromium)"
 endif
@@ -172,7 +172,7 @@ endif
 
 handouts:
 	@tests/deps.sh docs
-	@handouts/render.sh build/handouts
+	@handouts/render.sh build/handouts $(PAGE)
 
 $(TREES):
 	@for l in $(LABS); do $(MAKE) --no-print-directory -C $@/$$l || exit 1; done

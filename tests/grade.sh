@@ -214,6 +214,54 @@ if [ $stale = 1 ] && ! { mkdir -p "$libobj" &&
     libobjs=()
 fi
 
+# The kit's own lab sources, compiled once too (per SAN, as synclib is):
+# a file a submission hands in byte for byte as the kit has it (a given .c
+# the student was not asked to edit, such as lab 16's ipcbench.c, or the
+# solutions make test grades) is linked from these objects instead of
+# being compiled again in every box.  Only a file that compares equal to
+# the kit's copy (cmp, in grade_lab) takes one: for any other the box
+# compiles the student's bytes as before.
+declare -A kitobj=()
+srcobj=$libobj/src
+kit_objects() {
+    local name src f files objs stale=() stamp
+    for name in "${labs[@]}"; do
+        src=$kit/solutions/$name
+        [ -d "$src" ] || src=$kit/tests/given/$name
+        read -r files <"$out/.tables/$name.files"
+        objs=()
+        for f in $files; do
+            [[ $f == *.c && $f != */* ]] && [ -f "$src/$f" ] && objs+=("${f%.c}.o")
+        done
+        [ ${#objs[@]} -gt 0 ] || continue
+        stamp=$srcobj/solutions/$name/.built
+        if [ -f "$stamp" ]; then
+            for f in "$src"/* "$kit"/mk/*.mk "$kit"/synclib/*.h "$kit/labs/$name/Makefile"; do
+                [ "$f" -nt "$stamp" ] && { stale+=("$name:$src:${objs[*]}"); break; }
+            done
+        else
+            stale+=("$name:$src:${objs[*]}")
+        fi
+        for f in "${objs[@]}"; do kitobj[$name/${f%.o}.c]=$srcobj/solutions/$name/$f; done
+    done
+    [ ${#stale[@]} -gt 0 ] || return 0
+    # A copy of the lab beside links to mk/ and synclib/, so that its own
+    # Makefile builds the objects with the kit's rules and flags.
+    mkdir -p "$srcobj/solutions" && ln -sfn "$kit/mk" "$srcobj/mk" &&
+        ln -sfn "$kit/synclib" "$srcobj/synclib" || return 1
+    (
+        flock 9 || exit 1
+        for entry in "${stale[@]}"; do
+            IFS=: read -r name src list <<<"$entry"
+            d=$srcobj/solutions/$name
+            mkdir -p "$d" && cp -p "$src"/*.[ch] "$kit/labs/$name/Makefile" "$d/" &&
+                env -i PATH="$PATH" SAN="${SAN:-}" make -s -C "$d" $list >/dev/null 2>&1 &&
+                touch "$d/.built" || rm -f "$d/.built" "$d"/*.o
+        done
+    ) 9>"$libobj/.src-lock"
+}
+[ ${#libobjs[@]} -gt 0 ] && kit_objects
+
 sub=""
 [ "$tree" = "$kit/labs" ] || sub=" SUBMISSION=$(printf '%q' "$shown_tree")"
 t_start=$EPOCHSECONDS
@@ -250,6 +298,10 @@ grade_lab() {
         # builds lab 09's mipc.c); collected into this lab as FILE.
         if [ -f "$out/collected/labs/$name/${f##*/}" ]; then
             take+=("$out/collected/labs/$name/${f##*/}")
+            # The kit's own bytes: the kit's object (see kit_objects).
+            local obj=${kitobj[$name/$f]:-}
+            [ -n "$obj" ] && [ -f "$obj" ] &&
+                cmp -s "$out/collected/labs/$name/$f" "$given_src/$f" && take+=("$obj")
         elif [[ $f == */* ]]; then
             echo "missing file: $f (this lab builds your ${f%%/*} lab's ${f##*/})" >>"$g/given/.kit-missing"
         else

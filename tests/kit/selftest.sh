@@ -14,7 +14,8 @@
 #   - nothing (System V object, /dev/shm file, FIFO, process) is left over.
 # Ends with "N passed, N failed" and a non-zero status on any failure.
 #
-# Environment: REPEAT (default 3) solution gradings; GJOBS (default 3)
+# Environment: REPEAT (default 2) solution gradings (the Gradescope check
+# below is a third, the sanitizer grading a fourth); GJOBS (default 3)
 # gradings at a time; SKIP_SAN=1 and
 # SKIP_CLANG=1 skip those steps; VALGRIND=1 adds a valgrind grading;
 # LABS="04-fifo 05-msgq" tests only those labs (and skips the machine-wide
@@ -247,8 +248,8 @@ soltag() {
     fi
 }
 t_grade=$(date +%s)
-phase "grading solutions (${REPEAT:-3} runs), sanitizer build, skeletons, variants (${GJOBS:-${VJOBS:-3}} at a time)"
-for i in $(seq 1 "${REPEAT:-3}"); do
+phase "grading solutions (${REPEAT:-2} runs), sanitizer build, skeletons, variants (${GJOBS:-${VJOBS:-3}} at a time)"
+for i in $(seq 1 "${REPEAT:-2}"); do
     grade_bg -- --tree solutions --tag "$(soltag "$i")" --results "$b/sol$i.json" --lab "$labsel"
 done
 if [ "${SKIP_SAN:-0}" != 1 ]; then
@@ -290,8 +291,8 @@ done
 wait
 echo "   (all gradings took $(($(date +%s) - t_grade)) s)"
 
-phase "solutions get full marks (${REPEAT:-3} runs)"
-for i in $(seq 1 "${REPEAT:-3}"); do
+phase "solutions get full marks (${REPEAT:-2} runs)"
+for i in $(seq 1 "${REPEAT:-2}"); do
     for lab in "${labs[@]}"; do
         read -r s m < <(lab_score "build/grade/$(soltag "$i")/scores.tsv" "$lab")
         if [ "$m" -gt 0 ] && [ "$s" = "$m" ]; then

@@ -201,11 +201,14 @@ done
 # install them as this user).
 if command -v pandoc >/dev/null && command -v dot >/dev/null && command -v gnuplot >/dev/null; then
     t=$SECONDS
-    as "$top" make handouts >"$log/handouts"; rc=$?
+    # Two pages (a Graphviz picture in one, a gnuplot one in the other)
+    # and the index: every page is rendered from the same sources by the
+    # instructor copy's own check, beside this one.
+    as "$top" make handouts PAGE="01-pipe 16-ipcbench" >"$log/handouts"; rc=$?
     t=$((SECONDS - t))
     n=$(ls build/handouts/[0-9][0-9]-*.html 2>/dev/null | wc -l)
-    [ $rc -eq 0 ] && [ "$n" -eq "$nlabs" ] && [ -f build/handouts/index.html ] &&
-        ok "make handouts: $n pages and an index in build/handouts ($t s)" ||
+    [ $rc -eq 0 ] && [ "$n" -eq 2 ] && [ -f build/handouts/index.html ] &&
+        ok "make handouts PAGE=\"01-pipe 16-ipcbench\": $n pages and an index in build/handouts ($t s)" ||
         bad "make handouts (status $rc): $n pages; $(tail -1 "$log/handouts")"
 else
     echo "note make handouts not run: pandoc, Graphviz (dot) and gnuplot are not all installed"
