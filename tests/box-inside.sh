@@ -191,7 +191,7 @@ grade() {
         cat "$given/.kit-missing" >>"$log/build.log"
     fi
     (
-        ulimit -f 131072 -t 120 -v 1048576 2>/dev/null
+        ulimit -f 131072 -t 120 -v 524288 2>/dev/null
         exec "${AS[@]}" timeout -s KILL 120 /bin/sh -c \
             'cp -R "$0"/. "$1"/ && touch -c "$1/labs/$2"/*.o && rm -f "$1/.kit-missing" && exec make -s -C "$1/labs/$2"' \
             "$given" "$src" "$lab"
