@@ -164,6 +164,7 @@ static void lock_ordered(int fd, long a, long b)
     //> (void)fd;
     //> (void)a;
     //> (void)b;
+    //> (void)lock_account; /* you will need it */
     /* END TODO 2 */
 }
 
