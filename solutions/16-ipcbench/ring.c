@@ -69,11 +69,11 @@ void ring_write(struct ring *r, const unsigned char *buf, size_t len, bool spin)
     uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
     /* TODO 3: while bytes are left: load tail (acquire); the room is
      * RING_BYTES - (head - tail).  No room: ring_wait() on tail with
-     * writer_sleeps and go round.  Else copy n = min(len, room) bytes to
-     * data[head % RING_BYTES], in two memcpy() calls when they run past
-     * the end of data[] (the rest goes to data[0]).  Then advance head by
-     * n, publish it with atomic_store (seq_cst, see ring_wait), and
-     * ring_wake() the reader (head, reader_sleeps). */
+     * writer_sleeps and go round.  Else copy n = min(len, room,
+     * RING_CHUNK) bytes to data[head % RING_BYTES], in two memcpy() calls
+     * when they run past the end of data[] (the rest goes to data[0]).
+     * Then advance head by n, publish it with atomic_store (seq_cst, see
+     * ring_wait), and ring_wake() the reader (head, reader_sleeps). */
     while (len > 0) {
         uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
         uint32_t room = RING_BYTES - (head - tail);
@@ -82,6 +82,8 @@ void ring_write(struct ring *r, const unsigned char *buf, size_t len, bool spin)
             continue;
         }
         size_t n = len < room ? len : room;
+        if (n > RING_CHUNK) /* let the reader start: ipcbench.h */
+            n = RING_CHUNK;
         size_t off = head & (RING_BYTES - 1);
         size_t first = n < RING_BYTES - off ? n : RING_BYTES - off;
         memcpy(r->data + off, buf, first);
@@ -105,10 +107,10 @@ void ring_read(struct ring *r, unsigned char *buf, size_t len, bool spin)
     uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
     /* TODO 4: the mirror image of TODO 3: load head (acquire); the bytes
      * to read are head - tail.  None: ring_wait() on head with
-     * reader_sleeps.  Else copy n = min(len, available) bytes out of
-     * data[tail % RING_BYTES] (two pieces at the end of data[]), advance
-     * tail, publish it with atomic_store and ring_wake() the writer
-     * (tail, writer_sleeps). */
+     * reader_sleeps.  Else copy n = min(len, available, RING_CHUNK)
+     * bytes out of data[tail % RING_BYTES] (two pieces at the end of
+     * data[]), advance tail, publish it with atomic_store and ring_wake()
+     * the writer (tail, writer_sleeps). */
     while (len > 0) {
         uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
         uint32_t avail = head - tail;
@@ -117,6 +119,8 @@ void ring_read(struct ring *r, unsigned char *buf, size_t len, bool spin)
             continue;
         }
         size_t n = len < avail ? len : avail;
+        if (n > RING_CHUNK) /* give the room back early */
+            n = RING_CHUNK;
         size_t off = tail & (RING_BYTES - 1);
         size_t first = n < RING_BYTES - off ? n : RING_BYTES - off;
         memcpy(buf, r->data + off, first);
