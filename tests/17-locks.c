@@ -127,11 +127,15 @@ static bool has_lock(const char *kind, const char *type, long pid, long first,
     char *text = h_read_file("/proc/locks", NULL);
     if (text == NULL)
         h_fail("harness: cannot read /proc/locks");
-    *all = text;
+    *all = strdup(text); /* the lines below are cut up */
+    if (*all == NULL)
+        h_fail("harness: out of memory");
     char want_last[32];
     snprintf(want_last, sizeof want_last, "%ld", last);
     for (char *line = text; line != NULL && *line != '\0';) {
         char *nl = strchr(line, '\n');
+        if (nl != NULL)
+            *nl = '\0'; /* one line at a time */
         char k[16], a[16], t[16], dev[64], end[32];
         long p, start;
         if (strstr(line, "->") == NULL &&
