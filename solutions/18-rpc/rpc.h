@@ -127,7 +127,7 @@ const char *rpc_stat_name(uint32_t status);
  * short, or announcing more than RPC_MAX). */
 int rpc_read_frame(int fd, unsigned char *body, size_t *len);
 
-/* Written by you (rpcwire.c, TODOs 1 to 4). */
+/* The student's part of rpcwire.c (the handout's steps 1 to 4). */
 void rpc_put_u32(struct rpc_buf *b, uint32_t v);
 void rpc_put_bytes(struct rpc_buf *b, const void *p, uint32_t n);
 bool rpc_get_u32(struct rpc_buf *b, uint32_t *v);
