@@ -39,7 +39,7 @@ secs() {
     t0=$(date +%s.%N)
     "$@" >/dev/null
     t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }' 
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
@@ -65,6 +65,6 @@ printf "%d calls, median of %d runs, on %s CPUs (%s)\n" "$n" "$runs" "$(nproc)" 
 printf "%-6s %12s %12s %10s\n" what calls/s "us/call" "vs raw"
 for what in raw null add; do
     s=${med[$what]}
-    printf "%-6s %12.0f %12.1f %10.2f\n" "$what" "$(echo "$n / $s" | bc -l)" \
-        "$(echo "$s * 1000000 / $n" | bc -l)" "$(echo "$s / ${med[raw]}" | bc -l)"
+    awk -v w="$what" -v n="$n" -v s="$s" -v r="${med[raw]}" \
+        'BEGIN { printf "%-6s %12.0f %12.1f %10.2f\n", w, n / s, s * 1e6 / n, s / r }' 
 done
