@@ -44,7 +44,7 @@ one() {
     wait
     t1=$(date +%s.%N)
     "$bin/ledger" check bank >/dev/null || { echo "locks.sh: $mode $p: ledger inconsistent" >&2; exit 1; }
-    echo "$t1 - $t0" | bc -l
+    awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
 }
 
 # median MODE P TOTAL HOLD: the median of RUNS wall times.
