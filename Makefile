@@ -78,8 +78,9 @@ ifeq ($(EDITION),instructor)
 	@echo "make gradescope       build/gradescope.zip, a Gradescope autograder"
 	@echo "make dist-student     build/ipckit-student.tar.gz: the student edition, without"
 	@echo "                      solutions, hidden tests, variants or the self-test"
-	@echo "make bench            benchmarks: mycp3 against cp, IPC costs (ipcbench),"
-	@echo "                      batch grading speed; BENCH=ipcbench runs one"
+	@echo "make bench            benchmarks: one submission's grading time (grade), a class's"
+	@echo "                      (batch), mycp3 against cp, IPC costs (ipcbench), record locks"
+	@echo "                      (locks), RPC calls (rpc); BENCH=ipcbench runs one"
 endif
 	@echo "make handouts         build/handouts/: every handout as an HTML page, with pictures (PAGE=NN-topic: that one)"
 ifeq ($(EDITION),instructor)
