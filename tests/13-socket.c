@@ -374,10 +374,7 @@ START_TEST(vanishing_client)
 {
     struct h_proc *s = start_server(NULL, NULL);
     h_kill(s, SIGSTOP);
-    double end = h_now() + h_scale(H_TIMEOUT);
-    while (h_proc_state(s->pid) != 'T' && h_now() < end)
-        ;
-    if (h_proc_state(s->pid) != 'T')
+    if (!h_await_stopped(s->pid, 0))
         h_fail("harness: usrv did not stop on SIGSTOP");
     int fd = raw_connect(); /* the kernel queues it while usrv sleeps */
     static char text[5000];

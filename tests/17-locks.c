@@ -91,12 +91,7 @@ static void expect_account(const char *shown, long i, long balance,
 /* Wait until p is stopped ('T'): xfer -S after its first lock. */
 static void await_stopped(struct h_proc *p, const char *why)
 {
-    struct h_budget b = h_budget(H_TIMEOUT);
-    while (h_proc_state(p->pid) != 'T' && h_budget_left(&b) > 0) {
-        struct timespec ms = {0, 1000000};
-        nanosleep(&ms, NULL);
-    }
-    if (h_proc_state(p->pid) != 'T') {
+    if (!h_await_stopped(p->pid, 0)) {
         if (!p->done)
             h_kill(p, SIGKILL);
         h_wait(p, 0);

@@ -190,6 +190,10 @@ char h_proc_state(pid_t pid);
  * system call numbered nr (SYS_msgrcv...): a signal sent then surely
  * interrupts that call.  False if it never was. */
 bool h_await_in_call(pid_t pid, long nr, double timeout);
+/* Wait up to timeout seconds (scaled, extended once on a busy machine;
+ * 0: H_TIMEOUT) until pid is stopped ('T', after SIGSTOP or a raise of
+ * it).  False if it never was, or is gone. */
+bool h_await_stopped(pid_t pid, double timeout);
 /* CPU seconds (user + system) pid has used so far; -1 when it is gone. */
 double h_cpu_secs(pid_t pid);
 /* p, still running, has waited since t0 (h_now()) for what `doing` says:

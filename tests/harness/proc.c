@@ -68,6 +68,23 @@ bool h_await_in_call(pid_t pid, long nr, double timeout)
     return false;
 }
 
+bool h_await_stopped(pid_t pid, double timeout)
+{
+    /* A stop (SIGSTOP, or a program that raises it) is announced by
+     * nothing but /proc: looked at every millisecond, not spun on, within
+     * a budget that a busy machine extends once. */
+    struct h_budget b = h_budget(timeout > 0 ? timeout : H_TIMEOUT);
+    for (;;) {
+        char st = h_proc_state(pid);
+        if (st == 'T' || st == 't')
+            return true;
+        if (st == '?' || st == 'Z' || h_budget_left(&b) <= 0)
+            return false;
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+}
+
 /* Seconds pid has been running or ready to run, waiting for a CPU (the
  * first two fields of /proc/PID/schedstat, ns; a wait going on now is
  * not counted yet); 0 if the kernel does not say. */
