@@ -43,8 +43,8 @@ endif
 TREES := labs $(if $(filter instructor,$(EDITION)),solutions)
 # What only the instructor's copy can do (they need solutions, hidden
 # tests or the self-test); the student edition answers them in one line.
-INSTRUCTOR_ONLY := batch bench gradescope dist-student screenshot solutions \
-                   skeletons
+INSTRUCTOR_ONLY := batch bench gradescope prairielearn autolab github-classroom \
+                   dist-student screenshot solutions skeletons
 
 .PHONY: all help deps grade test tests labs clean handouts \
         compile_commands.json $(INSTRUCTOR_ONLY)
@@ -76,6 +76,9 @@ ifeq ($(EDITION),instructor)
 	@echo "make skeletons        remake labs/ from the reference solutions (a solution is"
 	@echo "                      its lab's one source: mk/skeleton.awk keeps the TODOs' placeholders)"
 	@echo "make gradescope       build/gradescope.zip, a Gradescope autograder"
+	@echo "make prairielearn     build/prairielearn/: a PrairieLearn course's grader image and questions"
+	@echo "make autolab          build/autolab/: per lab, Autolab's autograde.tar and autograde-Makefile"
+	@echo "make github-classroom build/github-classroom/: the workflow and tests GitHub Classroom runs"
 	@echo "make dist-student     build/ipckit-student.tar.gz: the student edition, without"
 	@echo "                      solutions, hidden tests, variants or the self-test"
 	@echo "make bench            benchmarks: one submission's grading time (grade), a class's"
@@ -159,6 +162,12 @@ screenshot:
 
 gradescope:
 	@tests/export/package.sh gradescope build/gradescope.zip
+
+# The other grading platforms (README, "Grading a class"): each export
+# drives the same grader and box, and make test checks it against the
+# platform's documented contract (tests/export/PLATFORM/check.sh).
+prairielearn autolab github-classroom:
+	@tests/export/package.sh $@ build/$@
 
 dist-student:
 	@tests/export/package.sh student build/ipckit-student.tar.gz

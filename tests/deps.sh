@@ -3,9 +3,11 @@
 # framework), pkg-config (to find it), patch (for the buggy variants),
 # bubblewrap (the box student code builds and runs in), procps (ps, which
 # the kit's own checks use), elfutils (eu-stack: the source line a hung
-# program waits at, in its report) and zip/unzip (the Gradescope export);
-# with "test", also clang and clang-format-14 (make test builds with gcc
-# and clang, and checks the kit's one C style);
+# program waits at, in its report), zip/unzip (the Gradescope export) and
+# jq (the grading platforms' result files); with "test", also clang and
+# clang-format-14 (make test builds with gcc and clang, and checks the
+# kit's one C style) and Python's jsonschema and yaml (it validates each
+# platform's export against that platform's documented format);
 # with "docs", also pandoc, Graphviz and gnuplot (make handouts draws the
 # diagrams and the measured plots); with "bench", gnuplot (make bench).  Installs them with
 # apt-get as root, or through sudo; otherwise prints the one command to run
@@ -22,11 +24,17 @@ command -v eu-stack >/dev/null || missing+=(elfutils)
 command -v setpriv >/dev/null || missing+=(util-linux)
 command -v zip >/dev/null || missing+=(zip)
 command -v unzip >/dev/null || missing+=(unzip)
+command -v jq >/dev/null || missing+=(jq)
 if [ "${1:-}" = test ]; then
     # make test builds everything with clang too: a check that cannot run
     # must not pass, so clang is installed rather than skipped.
     command -v clang >/dev/null || missing+=(clang)
     command -v clang-format-14 >/dev/null || missing+=(clang-format-14)
+fi
+if [ "${1:-}" = test ]; then
+    # make test validates what each grading platform's export writes
+    # against that platform's documented format (tests/export/*/check.sh).
+    python3 -c 'import jsonschema, yaml' 2>/dev/null || missing+=(python3-jsonschema python3-yaml)
 fi
 if [ "${1:-}" = docs ]; then
     command -v pandoc >/dev/null || missing+=(pandoc)
@@ -52,7 +60,7 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >/dev/null
 $sudo $cmd -qq >/dev/null
 pkg-config --exists check || { echo "deps: Check is still missing" >&2; exit 1; }
-for tool in bwrap ps setpriv zip unzip patch; do
+for tool in bwrap ps setpriv zip unzip patch jq; do
     command -v $tool >/dev/null || { echo "deps: $tool is still missing" >&2; exit 1; }
 done
 exit 0

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # package.sh - build what the kit hands to others.
 #
-# usage: tests/export/package.sh gradescope|student OUTPUT
+# usage: tests/export/package.sh gradescope|student|kit|PLATFORM OUTPUT
 #
 #   gradescope  a Gradescope autograder zip: setup.sh and run_autograder at
 #               its top beside the kit (with hidden tests, without
@@ -15,6 +15,12 @@
 #               grading, the grader's own README).  mk/edition.mk tells
 #               the Makefile it is the student edition; tests/given/ holds
 #               the given headers the grader builds (tests/grade.sh).
+#   kit         the grading kit itself, unpacked into the folder OUTPUT:
+#               what the Gradescope zip holds (hidden tests, no solutions,
+#               no variants, given headers in tests/given/), for the other
+#               platforms' exports to build on.
+#   PLATFORM    tests/export/PLATFORM/package.sh OUTPUT (prairielearn,
+#               autolab, github-classroom): that platform's export.
 set -euo pipefail
 [ $# -eq 2 ] || { sed -n '4p' "$0" >&2; exit 2; }
 what=$1
@@ -76,6 +82,15 @@ gradescope)
     rm -f "$out"
     (cd "$stage" && zip -qr "$out" .)
     ;;
-*) sed -n '4p' "$0" >&2; exit 2 ;;
+kit)
+    mkdir -p "$out"
+    list_files | sort -u | tar -cf - -T - | tar -xf - -C "$out"
+    given "$out"
+    ;;
+*)
+    case $what in */* | .*) sed -n '4p' "$0" >&2; exit 2 ;; esac
+    [ -x "tests/export/$what/package.sh" ] || { sed -n '4p' "$0" >&2; exit 2; }
+    exec "tests/export/$what/package.sh" "$out"
+    ;;
 esac
 echo "wrote $out"

@@ -161,6 +161,15 @@ tests/kit/check-handouts.sh "${labs[@]}" >"$b/handouts.log" 2>&1
 cat "$b/handouts.log"
 passed=$((passed + $(grep -c '^ok' "$b/handouts.log")))
 failed=$((failed + $(grep -c '^FAIL' "$b/handouts.log")))
+# Both READMEs have a row for each lab, linking its handout.
+missing=""
+for n in "${labs[@]}"; do
+    for r in README.md tests/export/README.student.md; do
+        grep -q "^| ${n%%-*} |.*](handouts/$n\.md)" "$r" || missing="$missing $r:$n"
+    done
+done
+[ -z "$missing" ] && ok "the READMEs' lab tables (README.md, the student edition's) have a row for each lab" ||
+    bad "a lab table lacks a lab:$missing"
 if [ -z "${LABS:-}" ]; then
     # The pages render, with their pictures, and every link resolves.
     if tests/deps.sh docs >"$b/docs-deps.log" 2>&1 &&

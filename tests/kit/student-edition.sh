@@ -74,6 +74,14 @@ if cmp -s README.md "$kit/tests/export/README.student.md" && [ -f mk/edition.mk 
 else
     bad "README.md is not tests/export/README.student.md, or mk/edition.mk is missing"
 fi
+# Each lab has its row in the lab table, linking its handout.
+missing=""
+for d in labs/[0-9][0-9]-*; do
+    n=${d#labs/}
+    grep -q "^| ${n%%-*} |.*](handouts/$n\.md)" README.md || missing="$missing $n"
+done
+[ -z "$missing" ] && ok "README.md's lab table has a row for each of the $(ls -d labs/[0-9][0-9]-* | wc -l) labs" ||
+    bad "README.md's lab table lacks:$missing (tests/export/README.student.md)"
 # The grader's scripts name the instructor's folders where they handle
 # that copy (what the box hides, where given files come from): code that
 # runs, not text a student is pointed to.  Everything else is checked.
@@ -88,7 +96,7 @@ miss="" extra=""
 for t in "make grade" "LAB=NN" "TEST=name" "make test" "make handouts" "make compile_commands.json" "make clean"; do
     grep -qF -- "$t" "$log/help" || miss="$miss [$t]"
 done
-for t in batch gradescope dist-student bench screenshot solutions/; do
+for t in batch gradescope prairielearn autolab github-classroom dist-student bench screenshot solutions/; do
     grep -qw -- "$t" "$log/help" && extra="$extra $t"
 done
 [ $rc -eq 0 ] && [ -z "$miss$extra" ] && ok "make help lists grade (with LAB, TEST), test, handouts, compile_commands.json, clean, and no instructor target" ||
@@ -187,7 +195,7 @@ else
 fi
 
 # 9. Each instructor target: one line, a non-zero status, nothing run.
-for t in batch bench gradescope dist-student screenshot solutions; do
+for t in batch bench gradescope prairielearn autolab github-classroom dist-student screenshot solutions; do
     as "$top" make "$t" >"$log/t-$t"; rc=$?
     if [ $rc -ne 0 ] && [ "$(wc -l <"$log/t-$t")" -eq 1 ] && grep -q "instructor's copy" "$log/t-$t"; then
         ok "make $t: one line, status $rc"
