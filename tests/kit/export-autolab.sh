@@ -27,6 +27,9 @@
 #   - 01-pipe's skeleton (labs/01-pipe): a low score, same checks;
 #   - the solution again with KIT_BOX_MODE=fallback (a container that
 #     forbids namespaces): full marks, and the report says the fallback ran;
+#   - the solution with the assessment's timeout set to 55 s: the grader's
+#     budget stops the grading in time, the report says so, and the scores
+#     line still ends the output before Tango's kill would come;
 #   - nothing of the jobs is left running.
 # Prints "ok   ..." or "FAIL ..." (with a few indented lines of evidence)
 # per item; exit status 1 if any failed.
@@ -120,6 +123,8 @@ job() {
     # (Lab 15 builds the student's lab 09 mipc.c: its folder goes too.)
     [ "$lab" = 15-signals ] && with+=(09-mipc)
     tar -cf "$j/handin.tar" -C "$tree" "${with[@]}" || return 1
+    # (JOB_TIMEOUT: the assessment's autograde_timeout set lower.)
+    [ -n "${JOB_TIMEOUT:-}" ] && sed -i "s/^TIMEOUT = .*/TIMEOUT = $JOB_TIMEOUT/" "$j/Makefile"
     timeout=$(sed -n 's/^TIMEOUT = //p' "$j/Makefile")
     local s=$SECONDS
     (cd "$j" && exec env AUTOLAB_JOB_DIR="$kit/$j" "$@" timeout -k 5 $((timeout + 30)) make) \
@@ -137,6 +142,10 @@ done
 job sol 01-pipe solutions &
 job skel 01-pipe labs &
 job fallback 01-pipe solutions KIT_BOX_MODE=fallback &
+# An autograde_timeout that leaves the grading a second: Tango would kill
+# make at 55 s, so the grader must stop by itself and still print the
+# scores line before.
+JOB_TIMEOUT=55 job tight 01-pipe solutions &
 wait
 running=0
 for l in "${extra[@]}"; do
@@ -224,6 +233,15 @@ if verify fallback 01-pipe full; then
     else
         bad "KIT_BOX_MODE=fallback: the report does not say the fallback ran"
         grep 'box:' "$b/jobs/fallback/output" | evidence 4
+    fi
+fi
+if verify tight 01-pipe any; then
+    read -r _ secs <"$b/jobs/tight/status"
+    if [ "$secs" -lt 55 ] && grep -q "budget ran out" "$b/jobs/tight/output"; then
+        ok "Autolab job with autograde_timeout 55 s: the grader stopped itself, said why, and printed the scores line ($REPLY, within the 55 s Tango allows)"
+    else
+        bad "autograde_timeout 55 s: took ${secs}s, or the report does not say the budget ran out"
+        grep -i -e budget -e 'not run' "$b/jobs/tight/output" | evidence 4
     fi
 fi
 for l in "${extra[@]}"; do
