@@ -89,28 +89,22 @@ fi
 
 # Every lab has its question; info.json valid; the timeout is the lab's
 # budget plus the entrypoint's margin, at most 600 s, and the entrypoint
-# is told it; question.html's upload names exactly grade.sh's file list.
-problems=()
-infos=()
+# is told it; question.html's upload names exactly grade.sh's file list
+# (the headers optional: the kit's copy is built).  One Python for all.
 for bin in build/tests/[0-9][0-9]-*; do
     [ -f "$bin" ] && [ -x "$bin" ] || continue
-    lab=${bin##*/}
-    q=$out/questions/ipckit/$lab
-    [ -f "$q/info.json" ] && [ -f "$q/question.html" ] || { problems+=("$lab: no question"); continue; }
-    infos+=("$q/info.json")
     n=$("$bin" --list | wc -l)
     want=$((60 + 25 * n + 60))
     [ $want -le 600 ] || want=600
-    got=$(jq -r '[.externalGradingOptions.timeout, .externalGradingOptions.environment.IPCKIT_TIMEOUT,
-        .externalGradingOptions.environment.IPCKIT_LAB, .externalGradingOptions.enabled, .gradingMethod,
-        .externalGradingOptions.entrypoint] | map(tostring) | join(" ")' "$q/info.json" 2>/dev/null)
-    [ "$got" = "$want $want $lab true External $entry" ] ||
-        problems+=("$lab info.json: timeout, IPCKIT_TIMEOUT, IPCKIT_LAB, enabled, gradingMethod, entrypoint: '$got', want '$want $want $lab true External $entry'")
-    files=$("$bin" --files | tr ' ' '\n' | sed 's|.*/||' | sort | tr '\n' ' ')
-    up=$(python3 - "$q/question.html" <<'EOF'
-import sys
+    printf '%s\t%s\t%s\n' "${bin##*/}" "$want" "$("$bin" --files)"
+done >"$b/labs.tsv"
+cat >"$b/questions.py" <<'EOF'
+import json, os, sys, jsonschema
 from html.parser import HTMLParser
-class P(HTMLParser):
+qdir, schema, entry = sys.argv[1], json.load(open(sys.argv[2])), sys.argv[3]
+class Page(HTMLParser):
+    """The pl-file-upload elements, and the results element in the
+    submission panel."""
     def __init__(self):
         super().__init__(); self.up = []; self.res = 0; self.stack = []
     def handle_starttag(self, tag, attrs):
@@ -118,27 +112,46 @@ class P(HTMLParser):
         if tag == "pl-external-grader-results" and "pl-submission-panel" in self.stack: self.res += 1
         self.stack.append(tag)
     def handle_endtag(self, tag):
-        if tag in self.stack: self.stack = self.stack[:len(self.stack) - 1 - self.stack[::-1].index(tag)]
-p = P(); p.feed(open(sys.argv[1]).read())
-if len(p.up) != 1 or p.res != 1:
-    print("uploads=%d results=%d" % (len(p.up), p.res)); sys.exit()
-names = [f for k in ("file-names", "optional-file-names") for f in p.up[0].get(k, "").split(",") if f]
-print(" ".join(sorted(names)) + " " if len(names) == len(set(names)) else "duplicates")
+        if tag in self.stack: del self.stack[len(self.stack) - 1 - self.stack[::-1].index(tag):]
+bad, n = 0, 0
+for line in open(sys.argv[4]):
+    lab, want, files = line.rstrip("\n").split("\t")
+    q = os.path.join(qdir, lab)
+    def fail(msg):
+        global bad; bad += 1; print("%s: %s" % (lab, msg))
+    try:
+        info = json.load(open(os.path.join(q, "info.json")))
+        html = open(os.path.join(q, "question.html")).read()
+    except (OSError, ValueError) as e:
+        fail("no question: %s" % e); continue
+    n += 1
+    for e in list(jsonschema.Draft7Validator(schema).iter_errors(info))[:3]:
+        fail("info.json: %s at %s" % (e.message, list(e.absolute_path)))
+    ego = info.get("externalGradingOptions", {})
+    got = [ego.get("timeout"), ego.get("environment", {}).get("IPCKIT_TIMEOUT"),
+           ego.get("environment", {}).get("IPCKIT_LAB"), ego.get("enabled"),
+           info.get("gradingMethod"), ego.get("entrypoint")]
+    exp = [int(want), want, lab, True, "External", entry]
+    if got != exp:
+        fail("info.json: timeout, IPCKIT_TIMEOUT, IPCKIT_LAB, enabled, gradingMethod, entrypoint are %s, want %s" % (got, exp))
+    p = Page(); p.feed(html)
+    if len(p.up) != 1 or p.res != 1:
+        fail("question.html: %d pl-file-upload, %d pl-external-grader-results in the submission panel (want 1, 1)" % (len(p.up), p.res)); continue
+    need = [f for f in p.up[0].get("file-names", "").split(",") if f]
+    may = [f for f in p.up[0].get("optional-file-names", "").split(",") if f]
+    kit = sorted(f.rsplit("/", 1)[-1] for f in files.split())
+    if sorted(need + may) != kit:
+        fail("question.html: uploads %s + optional %s, grade.sh's files %s" % (need, may, kit))
+    if any(f.endswith(".h") for f in need):
+        fail("question.html: a header is required (the kit's copy is built: it should be optional)")
+print("%d questions" % n)
+sys.exit(1 if bad or n == 0 else 0)
 EOF
-)
-    [ "$up" = "$files" ] || problems+=("$lab question.html: upload names '$up', grade.sh's files '$files'")
-    # Every required name is a file a student edits, never a given header.
-    grep -o 'file-names="[^"]*"' "$q/question.html" | head -1 | grep -q '\.h[,"]' &&
-        problems+=("$lab question.html: a header is required (the kit's copy is used: optional)")
-done
-if [ ${#infos[@]} -gt 0 ] && ! validate "$schema/info.schema.json" "${infos[@]}" >"$b/info.log" 2>&1; then
-    problems+=("info.json against $schema/info.schema.json:" "$(cat "$b/info.log")")
-fi
-if [ ${#problems[@]} -eq 0 ]; then
-    ok "${#infos[@]} questions: info.json valid ($schema/info.schema.json), timeout = lab budget + 60 s (max 600) told to the entrypoint; question.html uploads exactly grade.sh's files (headers optional)"
+if python3 "$b/questions.py" "$out/questions/ipckit" "$schema/info.schema.json" "$entry" "$b/labs.tsv" >"$b/questions.log" 2>&1; then
+    ok "$(tail -1 "$b/questions.log"): info.json valid ($schema/info.schema.json), timeout = lab budget + 60 s (max 600) told to the entrypoint; question.html uploads exactly grade.sh's files (headers optional)"
 else
     bad "questions"
-    printf '%s\n' "${problems[@]}" | evidence 20
+    evidence 20 <"$b/questions.log"
 fi
 
 # ---- grading jobs ------------------------------------------------------------
@@ -303,23 +316,21 @@ fi
 
 # ---- nothing left behind ------------------------------------------------------
 # The boxes' uids (each runner.log names its own): no process, System V
-# object or file in the shared places may remain of any of them.
+# object or file in the shared places may remain of any of them; and no
+# process of this check's own (an entrypoint, a grader) still runs.
 problems=()
-for log in "$b"/job-*/image/ipckit/build/grade/*/*/runner.log; do
-    [ -f "$log" ] || continue
-    uid=$(grep -o 'uid [0-9]*' "$log" | head -1 | cut -d' ' -f2)
-    [ -n "$uid" ] || continue
-    ps -e -o uid= | grep -qx " *$uid" && problems+=("a process of uid $uid remains")
-    ipcs -a 2>/dev/null | awk -v u="$uid" '$3 == u || $4 == u' | grep -q . && problems+=("an IPC object of uid $uid remains")
+uids=$(cat "$b"/job-*/image/ipckit/build/grade/*/*/runner.log 2>/dev/null | grep -o 'uid [0-9]*' | cut -d' ' -f2 | sort -u)
+procs=$(ps -e -o uid=,pid=,args= 2>/dev/null)
+ipc=$(ipcs -a 2>/dev/null)
+for uid in $uids; do
+    awk -v u="$uid" '$1 == u' <<<"$procs" | grep -q . && problems+=("a process of uid $uid remains")
+    awk -v u="$uid" '$3 == u || $4 == u' <<<"$ipc" | grep -q . && problems+=("an IPC object of uid $uid remains")
     f=$(find /tmp /var/tmp /dev/shm /dev/mqueue -maxdepth 2 -uid "$uid" 2>/dev/null | head -3)
     [ -z "$f" ] || problems+=("files of uid $uid remain: $f")
 done
-# No process of this check's own (an entrypoint or a grader) still runs.
-for p in /proc/[0-9]*; do
-    [ "${p#/proc/}" = $$ ] && continue
-    { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qF "$kit/$b/" &&
-        problems+=("process ${p#/proc/} still runs: $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | cut -c1-100)")
-done
+left=$(awk -v me=$$ '$2 != me' <<<"$procs" | grep -F "$kit/$b/" | grep -v ' ps -e ' | head -3)
+[ -z "$left" ] || problems+=("processes still run: $left")
+[ -n "$uids" ] || problems+=("no runner.log names a box's uid (nothing graded?)")
 ms=$(((${EPOCHREALTIME/./} - ${t0/./}) / 1000))
 if [ ${#problems[@]} -eq 0 ]; then
     ok "nothing left behind (no process, IPC object or file of the boxes' uids); the check took $((ms / 1000)).$(printf '%03d' $((ms % 1000)) | cut -c1) s"

@@ -43,6 +43,7 @@ export LC_ALL=C TZ=UTC
 # Made before any student code runs: nothing of the student's can have
 # put a link or a file of its own there.
 mkdir -p "$root/results" || exit 1
+rm -f "$results" "$results.new"
 # The grader's own files: root's only, out of the student's sight even
 # in the box's fallback (which runs student code on this machine).
 work=$kit/build/prairielearn-job
