@@ -11,7 +11,9 @@
 # archive are refused, and so are archives over 32 MiB, over 10000 files
 # or that unpack to more than the box holds.  For every student it writes
 # DIR/<student>/report.txt, results.json and junit.xml, and one row of
-# DIR/gradebook.csv (student, each lab, total, max, note).  A submission
+# DIR/gradebook.csv (student, each lab, total, max, note), and the same
+# scores as DIR/canvas.csv and DIR/moodle.csv, the layouts those two
+# learning-management systems import (below).  A submission
 # that is refused, has no labs, or breaks the grader gets a row saying so;
 # the batch goes on.  Two entries whose names clean to the same one get
 # distinct names (alice, alice-2).  Every student is graded as uids of
@@ -52,10 +54,16 @@ done
 subs=$(cd "$1" && pwd)
 # Ask once whether this machine can make the box; every box of this run
 # then knows (tests/box.sh reads KIT_BOX_MODE).
-if [ -z "${KIT_BOX_MODE:-}" ]; then
-    if "$kit/tests/box.sh" probe >/dev/null 2>&1; then KIT_BOX_MODE=box; else KIT_BOX_MODE=fallback; fi
-    export KIT_BOX_MODE
+if [ -z "${KIT_BOX_MODE:-}" ] || [ -z "${KIT_BOX_KEEPS:-}" ]; then
+    probe=$("$kit/tests/box.sh" probe 2>/dev/null)
+    prc=$?
+    if [ -z "${KIT_BOX_MODE:-}" ]; then
+        if [ $prc -eq 0 ]; then KIT_BOX_MODE=box; else KIT_BOX_MODE=fallback; fi
+    fi
+    KIT_BOX_KEEPS=${probe#*$'\n'}
+    export KIT_BOX_MODE KIT_BOX_KEEPS
 fi
+echo "batch: where: $KIT_BOX_KEEPS" >&2
 mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 
@@ -192,4 +200,51 @@ done | sort -u)
         printf ',"%s"\n' "$note"
     done
 } >"$outdir/gradebook.csv"
-echo "batch: $total submission(s) in ${secs}s with $jobs job(s); gradebook: $outdir/gradebook.csv"
+
+# The same scores in the layouts two learning-management systems import,
+# one column per lab (named "ipckit NN-topic", one assignment each) and the
+# total; the submission's name stands for the student.  Both files are
+# plain RFC 4180 CSV in UTF-8 with a header row; names are already
+# letters, digits and . _ - (student_name), so nothing needs quoting.
+#  - canvas.csv: Canvas's gradebook import (Canvas Instructor Guide, "How
+#    do I import grades in the Gradebook?", and the layout of Canvas's own
+#    export): Student, ID, SIS User ID, SIS Login ID, Section, then one
+#    column per assignment, and a "Points Possible" row under the header
+#    that gives each new assignment its maximum.  Canvas matches a row to
+#    a student by one of the identifying columns: here SIS Login ID (and
+#    the name), so name each submission by the student's login.  The
+#    total goes in "Final Points", one of the columns Canvas computes
+#    itself and leaves alone on import: it is there to read, and does not
+#    become an assignment that would count the labs twice.
+#  - moodle.csv: Moodle's "Import grades: CSV file" (Moodle docs,
+#    grade/import/csv): a header row, one identifying column the import
+#    maps to a user field (choose "username" for "Username"), and one
+#    column per grade item; no other rows, every cell a number.
+maxes=()
+for l in $labs; do
+    maxes+=("$("$kit/build/tests/$l" --list | awk -F'\t' '{m += $2} END {print m + 0}')")
+done
+{
+    printf 'Student,ID,SIS User ID,SIS Login ID,Section'
+    for l in $labs; do printf ',ipckit %s' "$l"; done
+    printf ',Final Points\n'
+    printf 'Points Possible,,,,'
+    printf ',%s' "${maxes[@]}"
+    printf ',%s\n' "$(IFS=+; echo $((${maxes[*]:-0})))"
+} >"$outdir/canvas.csv"
+{
+    printf 'Username'
+    for l in $labs; do printf ',ipckit %s' "$l"; done
+    printf ',ipckit total\n'
+} >"$outdir/moodle.csv"
+# Rows from gradebook.csv: its first column is the student, then one per
+# lab, then the total (the max and the note stay there).
+awk -F, -v n="$(wc -w <<<"$labs")" -v canvas="$outdir/canvas.csv" -v moodle="$outdir/moodle.csv" '
+    NR == 1 {next}
+    {
+        row = ""
+        for (i = 2; i <= n + 2; i++) row = row "," $i
+        print $1 ",,," $1 "," row >> canvas
+        print $1 row >> moodle
+    }' "$outdir/gradebook.csv"
+echo "batch: $total submission(s) in ${secs}s with $jobs job(s); gradebook: $outdir/gradebook.csv (also canvas.csv, moodle.csv)"

@@ -7,8 +7,10 @@
 #        tests/box.sh grade --lab NAME --given DIR --keep DIR --runner BIN
 #                           --budget SECS [--env NAME=VALUE]...
 #
-#   probe    print one line saying which box this machine allows, and exit
-#            0 (a box) or 3 (only the fallback; see below).
+#   probe    print one line saying which box this machine allows, and a
+#            second saying what a grading here keeps (the container it
+#            runs in, if any; the uid student code gets; what is private;
+#            cgroups), and exit 0 (a box) or 3 (only the fallback).
 #   collect  take a submission (a folder, or a .tar/.tar.gz/.tgz archive)
 #            and write to stdout a tar stream of just the files a student
 #            edits, labs/NN-topic/FILE, regular files only.  FILE lists
@@ -105,6 +107,51 @@ can_box() {
     command -v bwrap >/dev/null || return 1
     sys_args
     bwrap "${BW[@]}" -- /bin/true </dev/null >/dev/null 2>&1
+}
+
+# The container this grader runs in, if any, in REPLY ("" when none is
+# seen): the grading platforms (Gradescope, PrairieLearn, Autolab, GitHub
+# Actions' job containers) run it in one, often as root, often with
+# namespaces or cgroups forbidden.  Each sign is a file the runtime
+# leaves: /.dockerenv (Docker), /run/.containerenv (Podman), the
+# "container" variable systemd-nspawn and LXC give pid 1, and the cgroup
+# path of pid 1 (Kubernetes, containerd, Docker, LXC).
+in_container() {
+    REPLY=""
+    if [ -e /.dockerenv ]; then REPLY=docker
+    elif [ -e /run/.containerenv ]; then REPLY=podman
+    elif [ -r /proc/1/environ ] && tr '\0' '\n' </proc/1/environ 2>/dev/null | grep -q '^container='; then
+        REPLY=$(tr '\0' '\n' </proc/1/environ | sed -n 's/^container=//p' | head -1)
+    else
+        case $(cat /proc/1/cgroup 2>/dev/null) in
+        *kubepods*) REPLY=kubernetes ;;
+        *docker*) REPLY=docker ;;
+        *containerd* | *cri-o*) REPLY=containerd ;;
+        *lxc*) REPLY=lxc ;;
+        esac
+    fi
+    return 0
+}
+
+# What a grading here keeps and what it cannot, in one line: printed by
+# probe, at the top of every report and in results.json.
+guarantees() {
+    local where="" cg
+    in_container
+    [ -n "$REPLY" ] && where="in a $REPLY container; "
+    if can_box; then
+        if [ "$EUID" -eq 0 ]; then
+            if cg_make "ipckit-probe-$$"; then cg="cgroup bounds on processes and memory"; cg_remove
+            else cg="no writable cgroup: processes bounded per uid (RLIMIT_NPROC), memory per process (RLIMIT_AS)"; fi
+            echo "${where}bubblewrap box: student code as a uid of its own per lab, never root; private pid, ipc, mount, net namespaces; the kit, hidden tests and other labs out of sight; $cg; a time budget per lab and per submission"
+        else
+            echo "${where}bubblewrap box in a user namespace: student code as $(id -un 2>/dev/null || id -u), with private pid, ipc, mount and net namespaces; the kit and hidden tests out of sight; a time budget per lab and per submission"
+        fi
+    elif [ "$EUID" -eq 0 ]; then
+        echo "${where}no box ($(why_no_box)): the fallback runs student code as a uid of its own, never root, with solutions/, tests/ (hidden tests) and build/ made root-only and everything of that uid removed after; NOT private: /tmp, /dev/shm, System V IPC, the network, any file the whole machine may read; a time budget per lab and per submission"
+    else
+        echo "${where}no box ($(why_no_box)): student code would run as $(id -un 2>/dev/null || id -u), who can read whatever this user can (hidden tests included); only a time budget and cleanup after"
+    fi
 }
 
 # Why there is no box, in one line.
@@ -484,15 +531,18 @@ do_grade() {
 
 case ${1:-} in
 probe)
+    # Line 1: the box; line 2: what a grading here keeps (guarantees).
     if can_box; then
         if [ "$EUID" -eq 0 ]; then
             echo "box: bubblewrap, programs as a uid of their own per lab"
         else
             echo "box: bubblewrap in a user namespace, programs as $(id -un 2>/dev/null || id -u)"
         fi
+        guarantees
         exit 0
     fi
     echo "box: none: $(why_no_box)"
+    guarantees
     exit 3
     ;;
 collect) shift; do_collect "$@" ;;

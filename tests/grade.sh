@@ -52,9 +52,16 @@ case $jobs in '' | *[!0-9]* | 0) jobs=1 ;; esac
 export LC_ALL=C TZ=UTC
 # Ask once whether this machine can make the box; every box of this run
 # then knows (tests/box.sh reads KIT_BOX_MODE).
-if [ -z "${KIT_BOX_MODE:-}" ]; then
-    if "$kit/tests/box.sh" probe >/dev/null 2>&1; then KIT_BOX_MODE=box; else KIT_BOX_MODE=fallback; fi
-    export KIT_BOX_MODE
+# KIT_BOX_KEEPS is the probe's second line: what a grading here keeps
+# (the container, the uid, what is private), shown in the report.
+if [ -z "${KIT_BOX_MODE:-}" ] || [ -z "${KIT_BOX_KEEPS:-}" ]; then
+    probe=$("$kit/tests/box.sh" probe 2>/dev/null)
+    prc=$?
+    if [ -z "${KIT_BOX_MODE:-}" ]; then
+        if [ $prc -eq 0 ]; then KIT_BOX_MODE=box; else KIT_BOX_MODE=fallback; fi
+    fi
+    KIT_BOX_KEEPS=${probe#*$'\n'}
+    export KIT_BOX_MODE KIT_BOX_KEEPS
 fi
 [ -e "$tree" ] || [ -L "$tree" ] || { echo "grade: no such folder or archive: $tree" >&2; exit 2; }
 if [ -L "$tree" ]; then
@@ -116,6 +123,23 @@ if [ ${#labs[@]} -eq 0 ]; then
     done
     echo "grade: no lab matches LAB=$lab; the labs are: ${known[*]:-none built (run make)}" >&2
     exit 2
+fi
+
+# Hidden tests are compiled into their lab's test program.  Where there is
+# no box and the grader is not root, the student's programs would run as
+# the grader's own user, who can read that program: refuse to run them
+# there, and say what to do (a results.json says it too, for a platform).
+if [ "$KIT_BOX_MODE" = fallback ] && [ "$EUID" -ne 0 ]; then
+    with_hidden=()
+    for name in "${labs[@]}"; do
+        [ -e "$kit/tests/hidden/$name.c" ] && with_hidden+=("$name")
+    done
+    if [ ${#with_hidden[@]} -gt 0 ]; then
+        why="refused: ${with_hidden[*]} hold(s) hidden tests, and here there is no box: student code would run as this user, who can read them. Grade as root (student code then runs as a uid of its own) or where bubblewrap can make its namespaces."
+        echo "grade: $why" >&2
+        printf '{"score": 0, "output": "%s", "tests": []}\n' "${why//\"/\\\"}" >"$results"
+        exit 3
+    fi
 fi
 
 # The runner's records: one file per lab and kind, opened here and handed
@@ -266,7 +290,8 @@ sub=""
 [ "$tree" = "$kit/labs" ] || sub=" SUBMISSION=$(printf '%q' "$shown_tree")"
 t_start=$EPOCHSECONDS
 sub_budget=$((${KIT_SUBMISSION_BUDGET:-1800} * scale))
-[ $quiet -eq 1 ] || echo "Budgets: each lab 60 s + 25 s a test, the submission ${sub_budget} s (x TIMEOUT_SCALE=$scale)"$'\n'
+[ $quiet -eq 1 ] || printf 'Budgets: each lab 60 s + 25 s a test, the submission %s s (x TIMEOUT_SCALE=%s)\nWhere: %s\n\n' \
+    "$sub_budget" "$scale" "$KIT_BOX_KEEPS"
 
 # grade_lab NAME: put the lab's given files together, then build and test
 # them in a box; the runner's records go to $rec/NAME.*, its report to
@@ -527,15 +552,17 @@ if [ -z "$test" ]; then
     for name in "${!secs[@]}"; do echo "$name ${secs[$name]}"; done >"$kit/build/grade/.lab-ms.$$" &&
         mv -f "$kit/build/grade/.lab-ms.$$" "$kit/build/grade/.lab-ms"
 fi
+keeps_js=${KIT_BOX_KEEPS//\\/\\\\}
+keeps_js=${keeps_js//\"/\\\"}
 {
     # With hidden tests, no top-level score: Gradescope then adds up the
     # tests, each shown by its own visibility.
     if [ "$hcount" -gt 0 ]; then
-        printf '{"output": "Graded %s lab(s): %s/%s points in the tests shown now; hidden tests: after publication.", "tests": [\n' \
-            "${#labs[@]}" "$vscore" "$vmax"
+        printf '{"output": "Graded %s lab(s): %s/%s points in the tests shown now; hidden tests: after publication.\\nWhere: %s", "tests": [\n' \
+            "${#labs[@]}" "$vscore" "$vmax" "$keeps_js"
     else
-        printf '{"score": %s, "output": "Graded %s lab(s): %s/%s points.", "tests": [\n' \
-            "$vscore" "${#labs[@]}" "$vscore" "$vmax"
+        printf '{"score": %s, "output": "Graded %s lab(s): %s/%s points.\\nWhere: %s", "tests": [\n' \
+            "$vscore" "${#labs[@]}" "$vscore" "$vmax" "$keeps_js"
     fi
     # (One stream over every lab's records: a comma after all but the
     # last line.)

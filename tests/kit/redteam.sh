@@ -25,6 +25,10 @@
 #     Build: fails                 (optional) it must not compile; any other
 #                                  adversary must, or it proves nothing
 #     Time: 120                    (optional) bound on the grading, seconds
+#     Also: fallback               (optional, single) graded a second time
+#                                  as NAME@fallback in the box's fallback
+#                                  (KIT_BOX_MODE=fallback: a container that
+#                                  forbids namespaces), which must hold too
 #
 # An adversary whose attack works earns the points of a Caught-by test, so
 # a Caught-by test that passes means the attack got through.  Attacks that
@@ -74,13 +78,20 @@ advdir=tests/adversarial
 
 # ---- what to run ------------------------------------------------------
 
+# An adversary whose header says "Also: fallback" is graded a second time
+# as NAME@fallback, with KIT_BOX_MODE=fallback: the box a container that
+# forbids namespaces leaves (tests/box.sh), which must hold it too.
 all=()
-for p in "$advdir"/*.patch; do all+=("$(basename "$p" .patch)"); done
+for p in "$advdir"/*.patch; do
+    n=$(basename "$p" .patch)
+    all+=("$n")
+    grep -q '^Also: *fallback' "$p" && all+=("$n@fallback")
+done
 all+=(archives)
 if [ $# -gt 0 ]; then
     names=("$@")
     for n in "${names[@]}"; do
-        [ "$n" = archives ] || [ -f "$advdir/$n.patch" ] \
+        [ "$n" = archives ] || [ -f "$advdir/${n%@fallback}.patch" ] \
             || { echo "redteam: no adversary $n (tests/adversarial/$n.patch)" >&2; exit 2; }
     done
 else
@@ -107,7 +118,7 @@ secretdir=/tmp/ipckit-redteam-secret
 me=$(id -u)
 
 # header NAME FIELD: one header line's value ("" if absent)
-header() { sed -n "s/^$2: *//p" "$advdir/$1.patch" | head -1 | sed 's/ *$//'; }
+header() { sed -n "s/^$2: *//p" "$advdir/${1%@fallback}.patch" | head -1 | sed 's/ *$//'; }
 
 # ---- tools: a check whose tool is missing fails, it never passes ---------
 
@@ -424,11 +435,11 @@ prepare() {
         cp -r "solutions/$lab" "$v/subs/$name/labs/"
         beside=$(header "$name" Beside); beside=${beside:-$lab}
         for l in $beside; do cp -r "solutions/$l" "$v/subs/honest-$name/labs/"; done
-        patch -s -p1 -d "$v/subs/$name/labs/$lab" <"$advdir/$name.patch" >"$v/patch.log" 2>&1
+        patch -s -p1 -d "$v/subs/$name/labs/$lab" <"$advdir/${name%@fallback}.patch" >"$v/patch.log" 2>&1
     else
         mkdir -p "$v/tree"
         cp -r "solutions/$lab" "$v/tree/"
-        patch -s -p1 -d "$v/tree/$lab" <"$advdir/$name.patch" >"$v/patch.log" 2>&1
+        patch -s -p1 -d "$v/tree/$lab" <"$advdir/${name%@fallback}.patch" >"$v/patch.log" 2>&1
     fi
 }
 
@@ -452,7 +463,9 @@ grade() {
     t0=$(date +%s)
     # A session of its own: the grading has no terminal unless Tty: gives
     # it one (script's), whoever runs this script and wherever.
-    setsid -w timeout -k 10 "$bound" "${cmd[@]}" >"$v/grader.out" 2>"$v/grader.err" </dev/null
+    local mode_env=()
+    [[ $name == *@fallback ]] && mode_env=(env KIT_BOX_MODE=fallback KIT_BOX_KEEPS=)
+    setsid -w timeout -k 10 "$bound" "${mode_env[@]}" "${cmd[@]}" >"$v/grader.out" 2>"$v/grader.err" </dev/null
     echo "$? $(($(date +%s) - t0)) $bound" >"$v/status"
 }
 
@@ -757,6 +770,10 @@ archives_verdict() {
     fi
     if [ -z "$why" ]; then ok "archives: the gradebook has a sound row per student"
     else bad "archives: gradebook: ${why#; }"; fi
+    # The LMS gradebooks of the same batch, with the same hostile names.
+    local lms
+    lms=$(python3 tests/kit/lms-csv.py "$out" 2>&1 | tail -1)
+    case $lms in ok*) ok "archives: ${lms#ok   }" ;; *) bad "archives: ${lms#FAIL }" ;; esac
     # Nothing outside the out folder, nothing unpacked left, no device.
     why=""
     [ -e /tmp/ipckit-redteam-abs ] && why="$why /tmp/ipckit-redteam-abs"

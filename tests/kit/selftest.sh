@@ -245,6 +245,15 @@ if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
 else
     bad "make gradescope"
 fi
+# The other platforms' exports, each run by its own check against that
+# platform's documented directory contract and formats.
+for p in prairielearn autolab github-classroom; do
+    [ -x "tests/kit/export-$p.sh" ] || { bad "no check for the $p export (tests/kit/export-$p.sh)"; continue; }
+    tests/kit/export-$p.sh >"$b/export-$p.log" 2>&1
+    grep -E '^(ok|FAIL|skip|note) |^    ' "$b/export-$p.log"
+done
+echo "== the grader inside a platform's container"
+tests/kit/container-modes.sh
 
 }
 
@@ -583,9 +592,10 @@ grep -q '^ok ' "$b/late.log" || bad "the handout and export checks ran no check"
 
 phase "the grading box"
 # Which box this machine allows; the red team below checks what it holds.
-if probe=$(tests/box.sh probe 2>&1); then ok "$probe"
-elif [ "$(id -u)" -eq 0 ]; then echo "note $probe (the red team checks the fallback's guarantees)"
-else echo "note $probe"; fi
+if probe=$(tests/box.sh probe 2>&1); then ok "${probe%%$'\n'*}"
+elif [ "$(id -u)" -eq 0 ]; then echo "note ${probe%%$'\n'*} (the red team checks the fallback's guarantees)"
+else echo "note ${probe%%$'\n'*}"; fi
+echo "note where: ${probe#*$'\n'}"
 
 phase "red team: hostile submissions are bounded, graded low, harm nobody, leave nothing"
 if [ $redteam = 1 ]; then
