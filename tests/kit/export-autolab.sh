@@ -204,6 +204,9 @@ if len(rows) > npub:
     # Autolab shows the whole output: no hidden test's name, what it
     # checks, nor the bug it names.
     text = "\n".join(lines)
+    # (grade.sh's Gradescope wording would be untrue: they count now.)
+    if "after publication" in text:
+        bad.append("the output says hidden tests' results come after publication")
     for r in rows[npub:]:
         for s in r[:1] + r[2:4]:
             if s and s in text:
