@@ -29,10 +29,11 @@
 # (tests/grade.sh, as root through sudo, so its box runs the student's
 # programs as a uid of their own), writing build/results.json and from it
 # build/passed (the tests that got all their points); then one cheap step
-# per test (grep on that file) passes when that test got all its points, so Classroom shows partial credit test by test, and the reporter
-# adds them up.  Points come from the kit's own tables
-# (build/tests/NN-topic --list-public: what --list says in the student
-# edition, which has no hidden tests).
+# per test (grep on that file) passes when that test got all its points, so
+# Classroom shows partial credit test by test, and the reporter adds them
+# up.  Points come from the kit's own tables (build/tests/NN-topic
+# --list-public: what --list says in the student edition, which has no
+# hidden tests).
 set -euo pipefail
 [ $# -eq 1 ] || { sed -n '5p' "$0" >&2; exit 2; }
 out=$(realpath -m "$1")
