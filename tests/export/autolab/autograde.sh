@@ -26,9 +26,9 @@
 #   - Tango kills make at the assessment's autograde_timeout, SECS here,
 #     and then no scores line follows: the grading gets what is left of
 #     SECS, less a margin for what grade.sh does outside its budget, as
-#     KIT_SUBMISSION_BUDGET (grade.sh scales it by TIMEOUT_SCALE, so it is
-#     divided by that here), and a submission that hangs is stopped by
-#     the grader in time, scored and reported.
+#     KIT_SUBMISSION_BUDGET (tests/export/platform.sh; grade.sh scales it
+#     by TIMEOUT_SCALE, so it is divided by that), and a submission that
+#     hangs is stopped by the grader in time, scored and reported.
 # Tango runs make as the user autograde (Tango's autodriver.c: setuid
 # root, drops to GRADING_USER "autograde" with limits on processes and
 # file size) in a container that usually forbids namespaces: grade.sh's
@@ -104,16 +104,25 @@ if [ ! -f "$job/$handin" ]; then
     exit 0
 fi
 
-scale=${CK_TIMEOUT_MULTIPLIER:-${TIMEOUT_SCALE:-1}}
-case $scale in '' | *[!0-9]* | 0) scale=1 ;; esac
-budget=$(((timeout - SECONDS - after) / scale))
+# The kit's fitting to a platform's container (tests/export/platform.sh:
+# labs at a time and TIMEOUT_SCALE from the container's CPU share, the
+# budget ending before the platform's limit): the margin is what this
+# script used already plus what grade.sh does outside the budget.
+. tests/export/platform.sh
+platform_fit "$timeout" $((SECONDS + after))
+# platform_fit gives at least 30 s; Tango's kill at the timeout is
+# absolute, so when less is left, less it is.
+budget=$(((timeout - SECONDS - after) / TIMEOUT_SCALE))
 [ $budget -ge 1 ] || budget=1
-export KIT_SUBMISSION_BUDGET=$budget
+if [ $budget -lt "$KIT_SUBMISSION_BUDGET" ]; then
+    export KIT_SUBMISSION_BUDGET=$budget
+    echo "autograder: only $((budget * TIMEOUT_SCALE)) s left for the grading of the assessment's $timeout s"
+fi
 # Two of grade.sh's lines are Gradescope's: its "Results:" line names
 # files the student cannot see, and hidden tests' "results after
 # publication" would be untrue here, where they count at once in the
 # problem hidden_tests (release_score in the .yml).
-tests/grade.sh --tree "$job/$handin" --flat --lab "$lab" --tag autolab --jobs 1 \
+tests/grade.sh --tree "$job/$handin" --flat --lab "$lab" --tag autolab \
     --results build/autolab/results.json --junit build/autolab/junit.xml 2>&1 |
     sed -u -e '/^Results: /d' \
         -e "s/: results after publication)\$/: scored together in $hidden_problem)/" \
