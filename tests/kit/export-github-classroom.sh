@@ -110,7 +110,7 @@ for s in steps:
         key = (m.group(1), m.group(2))
         # The command must look up this very test, or a step could pass
         # on another test's points.
-        if w["command"] != "grep -qx '%s/%s' build/passed" % key:
+        if w["command"] != "grep -qxF '%s/%s' build/passed" % key:
             bad.append("test step %s: its command does not look up %s/%s" % ((s["id"],) + key))
         if key in tests:
             bad.append("test %s/%s has two steps" % key)

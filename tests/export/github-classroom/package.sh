@@ -158,7 +158,7 @@ EOF
             printf "        with:\n"
             printf "          test-name: %s\n", yq(lab "/" test ": " desc)
             printf "          setup-command: \047\047\n"
-            printf "          command: %s\n", yq("grep -qx \047" lab "/" test "\047 build/passed")
+            printf "          command: %s\n", yq("grep -qxF \047" lab "/" test "\047 build/passed")
             printf "          timeout: 1\n"
             printf "          max-score: %d\n", pts
         }' "$stage/tests.tsv"
