@@ -195,7 +195,9 @@ job() {
     mapfile -t envs < <(jq -r '.externalGradingOptions.environment // {} | to_entries[] | "\(.key)=\(.value)"' \
         "$out/questions/ipckit/$lab/info.json" 2>/dev/null)
     [ "$mode" = fallback ] && envs+=(KIT_BOX_MODE=fallback)
-    [ -z "${JOB_ENV:-}" ] || envs+=("$JOB_ENV") # (the last one wins)
+    local extra=()
+    read -ra extra <<<"${JOB_ENV:-}"
+    envs+=("${extra[@]}") # (the last one wins)
     local t=$EPOCHREALTIME
     (cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PL_GRADE_ROOT="$j/grade" "${envs[@]}" \
         "$j/image/ipckit/${entry#/ipckit/}") >"$j/entrypoint.log" 2>&1
@@ -208,6 +210,15 @@ jobs_run=()
 # The slowest first (the fallback runs a lab's tests one at a time).
 job fallback-01 01-pipe fallback solutions/01-pipe/pipe.c & jobs_run+=(fallback-01)
 job skeleton-01 01-pipe box labs/01-pipe/pipe.c & jobs_run+=(skeleton-01)
+# A submission slower than the question's time limit (every program
+# hangs): the budget must stop the grading in time for a results.json.
+# A 40 s timeout, every time limit x4 (TIMEOUT_SCALE, which the budget is
+# scaled by too) so that the lab needs well over a minute; the budget,
+# (40 - 13) / 4 x 4 = 24 s, must cut it, and the results must be out
+# before the 40 s.  (It sleeps: wall time beside the fallback's grading,
+# no CPU.)
+mkdir -p "$b/hang" && printf '#include <unistd.h>\nint main(void)\n{\n    for (;;)\n        pause();\n}\n' >"$b/hang/pipe.c"
+JOB_ENV="IPCKIT_TIMEOUT=40 TIMEOUT_SCALE=4" job budget-01 01-pipe box "$b/hang/pipe.c" &
 for l in "${labs[@]}"; do
     # Only the .c files (and another lab's file): a student uploads what
     # they edited; the headers are the image's.
@@ -304,6 +315,16 @@ done
 check_job fallback-01 01-pipe full
 grep -q 'fallback' "$b/job-fallback-01/grade/results/results.json" 2>/dev/null ||
     { bad "fallback-01: the results do not say the box's fallback graded it"; jq -r .output "$b/job-fallback-01/grade/results/results.json" 2>&1 | evidence 4; }
+
+r=$b/job-budget-01/grade/results/results.json
+if [ -s "$r" ] && validate "$schema/results.schema.json" "$r" >"$b/job-budget-01/schema.log" 2>&1 &&
+    [ "$(cat "$b/job-budget-01/ms")" -lt 40000 ] && [ "$(jq -r '.gradable' "$r")" = true ] &&
+    jq -e '[.tests[] | select(.output | startswith("not run:"))] | length > 0' "$r" >/dev/null; then
+    ok "a submission slower than the question's 40 s timeout: graded and reported in $(cat "$b/job-budget-01/ms") ms (score $(jq -r .score "$r"), tests not run say so); results.json valid"
+else
+    bad "a submission slower than the question's 40 s timeout: want a valid results.json, gradable, tests 'not run', within 40 s (took $(cat "$b/job-budget-01/ms" 2>/dev/null) ms)"
+    { cat "$b/job-budget-01/schema.log" 2>/dev/null; jq -c '{gradable, score, message}' "$r" 2>&1; tail -3 "$b/job-budget-01/entrypoint.log"; } | evidence
+fi
 
 r=$b/job-misconfigured/grade/results/results.json
 if [ -s "$r" ] && validate "$schema/results.schema.json" "$r" >"$b/job-misconfigured/schema.log" 2>&1 &&

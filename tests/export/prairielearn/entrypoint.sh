@@ -80,12 +80,12 @@ case $plto in '' | *[!0-9]*) plto=30 ;; esac
 
 # The budget ends the grading a margin before PrairieLearn's timeout, so a
 # slow or hanging submission is graded and reported, not killed with no
-# result: 60 s (a quarter of short timeouts) for collecting the files and
-# compiling synclib before the budget's clock starts, and for writing the
-# results after it stops.  grade.sh multiplies its budget by TIMEOUT_SCALE,
-# so it is divided by it here.
+# result: 60 s (a third of timeouts under 4 minutes) for collecting the
+# files and compiling synclib before the budget's clock starts, and for
+# writing the results after it stops.  grade.sh multiplies its budget by
+# TIMEOUT_SCALE, so it is divided by it here.
 margin=60
-[ "$plto" -ge 240 ] || margin=$((plto / 4))
+[ "$plto" -ge 240 ] || margin=$((plto / 3))
 scale=${CK_TIMEOUT_MULTIPLIER:-${TIMEOUT_SCALE:-1}}
 case $scale in '' | *[!0-9]* | 0) scale=1 ;; esac
 budget=$(((plto - margin) / scale))
@@ -93,11 +93,11 @@ budget=$(((plto - margin) / scale))
 export KIT_SUBMISSION_BUDGET=$budget
 
 # Only grade.sh runs student code (in its box, never as root).  The outer
-# timeout is a last resort, half the margin before PrairieLearn's: grade.sh
-# stops its boxes on TERM.
+# timeout is a last resort, 4 s before PrairieLearn's (grade.sh stops its
+# boxes on TERM; KILL 2 s later), so that a results.json still gets out.
 tag=prairielearn-$lab
 cd "$kit" || exit 1
-timeout -s TERM -k 10 $((plto - margin / 2)) tests/grade.sh --tree "$root/student" --flat \
+timeout -s TERM -k 2 $((plto - 4)) tests/grade.sh --tree "$root/student" --flat \
     --lab "$lab" --tag "$tag" --jobs 1 --quiet \
     --results "$work/gs.json" --junit "$work/junit.xml" >"$work/grade.log" 2>&1
 rc=$?
