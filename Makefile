@@ -165,7 +165,7 @@ gradescope:
 
 # The other grading platforms (README, "Grading a class"): each export
 # drives the same grader and box, and make test checks it against the
-# platform's documented contract (tests/export/PLATFORM/check.sh).
+# platform's documented contract (tests/kit/export-PLATFORM.sh).
 prairielearn autolab github-classroom:
 	@tests/export/package.sh $@ build/$@
 

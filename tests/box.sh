@@ -381,7 +381,8 @@ do_collect() {
     # when root.
     local root
     root=$(mktemp -d "${TMPDIR:-/tmp}/ipckit-collect.XXXXXXXX") || die "mktemp failed"
-    mkdir -p "$root/x" "$root/out"
+    # (711: the box's uid must pass through to x/, which it is given.)
+    chmod 711 "$root" && mkdir -p "$root/x" "$root/out" || die "cannot make $root"
     env+=(KIT_BOX_ROOT=$root KIT_LABS_LIST=$labs)
     [ $kind = dir ] && env+=(KIT_COLLECT_IN=$in)
     local uid="" rc

@@ -33,7 +33,7 @@ if [ "${1:-}" = test ]; then
 fi
 if [ "${1:-}" = test ]; then
     # make test validates what each grading platform's export writes
-    # against that platform's documented format (tests/export/*/check.sh).
+    # against that platform's documented format (tests/kit/export-*.sh).
     python3 -c 'import jsonschema, yaml' 2>/dev/null || missing+=(python3-jsonschema python3-yaml)
 fi
 if [ "${1:-}" = docs ]; then

@@ -13,8 +13,9 @@
 #                          half a CPU by default), and nproc counts the
 #                          host's CPUs.
 #   TIMEOUT_SCALE          2 below one whole CPU, else 1 (or what the
-#                          environment set): the tests' bounded waits are
-#                          sized for a CPU of their own.
+#                          environment set, CK_TIMEOUT_MULTIPLIER first, as
+#                          grade.sh reads them): the tests' bounded waits
+#                          are sized for a CPU of their own.
 #   KIT_SUBMISSION_BUDGET  the whole grading's wall-clock budget, so that
 #                          it ends MARGIN_SECS (default 60, for the
 #                          results and the platform's own steps) before
@@ -52,14 +53,14 @@ platform_fit() {
     PLATFORM_SHARE=$(($(nproc 2>/dev/null || echo 1) * 100))
     platform_cpus
     export KIT_GRADE_JOBS=$REPLY
-    scale=${TIMEOUT_SCALE:-}
+    scale=${CK_TIMEOUT_MULTIPLIER:-${TIMEOUT_SCALE:-}} # as grade.sh reads them
     if [ -z "$scale" ]; then
         scale=1
         [ "$PLATFORM_SHARE" -lt 100 ] && scale=2
     fi
     export TIMEOUT_SCALE=$scale
     budget=$(((limit - margin) / scale))
-    [ "$budget" -ge 30 ] || budget=30
+    [ "$budget" -ge 10 ] || budget=10
     export KIT_SUBMISSION_BUDGET=$budget
     echo "platform: ${PLATFORM_SHARE}% of a CPU: $KIT_GRADE_JOBS lab(s) at a time, TIMEOUT_SCALE=$scale, the grading ends by $((budget * scale)) s of the platform's $limit s"
 }
