@@ -9,7 +9,8 @@
 # https://prairielearn.readthedocs.io/en/latest/externalGrading/
 #   section "The Grading Process": the student's files are in
 #   /grade/student/ (pl-file-upload puts each under its own name, flat),
-#   the question's data object in /grade/data/data.json, and the script
+#   the question's data object in /grade/data/data.json (nothing in it is
+#   needed here: the lab is in the environment, below), and the script
 #   must leave /grade/results/results.json behind, a folder it has to make
 #   itself ("The /grade/results directory is not automatically created");
 #   section "Grading results": score in [0, 1], gradable, message, output,
@@ -68,15 +69,15 @@ publish() {
 # Whatever happens below, PrairieLearn gets a results.json.
 trap '[ -s "$results" ] || not_gradable "The grader stopped before it wrote its results (an internal error): ask your instructor." ""' EXIT
 
-case $lab in
-[0-9][0-9]-*) ;;
-*) lab="" ;;
-esac
+# (Set by the instructor's info.json, never by the student; a lab's name
+# all the same, not a path.)
+[[ $lab =~ ^[0-9][0-9]-[a-z0-9]+$ ]] || lab=""
 if [ -z "$lab" ] || [ ! -x "$kit/build/tests/$lab" ]; then
     not_gradable "This question is not set up for grading: IPCKIT_LAB='${IPCKIT_LAB:-}' names no lab of the grader image. Ask your instructor." ""
     exit 0
 fi
 case $plto in '' | *[!0-9]*) plto=30 ;; esac
+[ "$plto" -ge 10 ] || plto=10
 
 # The budget ends the grading a margin before PrairieLearn's timeout, so a
 # slow or hanging submission is graded and reported, not killed with no
@@ -101,7 +102,7 @@ timeout -s TERM -k 2 $((plto - 4)) tests/grade.sh --tree "$root/student" --flat 
     --lab "$lab" --tag "$tag" --jobs 1 --quiet \
     --results "$work/gs.json" --junit "$work/junit.xml" >"$work/grade.log" 2>&1
 rc=$?
-if [ $rc -eq 124 ] || [ $rc -eq 130 ]; then
+if [ $rc -eq 124 ] || [ $rc -eq 130 ] || [ $rc -eq 137 ]; then
     not_gradable "Grading was stopped at the question's time limit (${plto} s) before it finished; nothing was scored. Ask your instructor." ""
     exit 0
 fi
