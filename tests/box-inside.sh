@@ -23,6 +23,14 @@ if [ -n "$U" ]; then
 fi
 R=${KIT_BOX_ROOT:-}
 
+# uid_alive UID: a live process (not a zombie) of UID, real, effective or
+# saved?
+uid_alive() {
+    awk -v u="$1" 'FNR == 1 {z = 0} $1 == "State:" {z = ($2 == "Z")}
+        $1 == "Uid:" && !z && ($2 == u || $3 == u || $4 == u) {f = 1; exit}
+        END {exit !f}' /proc/[0-9]*/status 2>/dev/null
+}
+
 # sweep: no process of the student's may outlive a step.  In a box every
 # process but the box's init and this shell is the student's; in the
 # fallback, every process of the box's uid.
@@ -40,8 +48,11 @@ sweep() {
             [ $left = 0 ] && break
         done
     elif [ -n "$U" ]; then
+        # (kill -1 succeeds whenever any other process exists, even one it
+        # may not signal: /proc says whether a live one of U is left.)
         for ((i = 0; i < 20; i++)); do
-            "${AS[@]}" /bin/kill -KILL -1 2>/dev/null || break
+            uid_alive "$U" || break
+            "${AS[@]}" /bin/kill -KILL -1 2>/dev/null
         done
     fi
     return 0

@@ -412,8 +412,9 @@ do_collect() {
 sweep_uid() {
     local uid=$1 i
     for ((i = 0; i < 50; i++)); do
-        awk -v u="$uid" '$1 == "Uid:" && ($2 == u || $3 == u) {f = 1; exit} END {exit !f}' \
-            /proc/[0-9]*/status 2>/dev/null || break
+        awk -v u="$uid" 'FNR == 1 {z = 0} $1 == "State:" {z = ($2 == "Z")}
+            $1 == "Uid:" && !z && ($2 == u || $3 == u || $4 == u) {f = 1; exit}
+            END {exit !f}' /proc/[0-9]*/status 2>/dev/null || break
         setpriv --reuid="$uid" --regid="$uid" --clear-groups /bin/kill -KILL -1 2>/dev/null
         nap 0.05
     done
@@ -502,7 +503,7 @@ do_grade() {
         mkdir -p "$FB_ROOT/given" && cp -R "$given/." "$FB_ROOT/given/" && chmod -R a+rX "$FB_ROOT/given" ||
             die "cannot stage the lab's files"
         if [ $root = 1 ]; then
-            echo "box: fallback as root: programs as uid $BOX_UID, the kit's solutions, tests and build made root-only, everything of that uid removed after; not private: /tmp, /dev/shm, System V IPC, the network; budget ${budget}s" >&2
+            echo "box: fallback as root: programs as uid $BOX_UID, the kit's solutions, tests and build made root-only, everything of that uid removed after; not private: /tmp, /dev/shm, System V IPC, the network, any file the whole machine may read; budget ${budget}s" >&2
             chmod go-rwx "$kit/solutions" "$kit/tests" "$kit/build" 2>/dev/null
         else
             echo "box: fallback as $(id -un 2>/dev/null || id -u): your programs run as you and could reach whatever you can; only bounded in time and cleaned up after; budget ${budget}s" >&2

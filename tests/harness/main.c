@@ -241,6 +241,42 @@ static uid_t box_uid(void)
     return (uid_t)strtoul(u, NULL, 10);
 }
 
+/* Is a live process other than this one of uid (real, effective or
+ * saved)?  A zombie does not count: it is dead, and no kill removes it. */
+static bool uid_alive(uid_t uid)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return true; /* cannot tell: let the kill run */
+    bool found = false;
+    struct dirent *e;
+    while (!found && (e = readdir(d)) != NULL) {
+        long pid = strtol(e->d_name, NULL, 10);
+        if (pid <= 1 || pid == (long)getpid())
+            continue;
+        char path[64], line[256];
+        snprintf(path, sizeof path, "/proc/%ld/status", pid);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        bool zombie = false;
+        unsigned long r, eff, sv;
+        while (fgets(line, sizeof line, f) != NULL) {
+            if (strncmp(line, "State:", 6) == 0)
+                zombie = strchr(line, 'Z') != NULL; /* "Z (zombie)" */
+            if (strncmp(line, "Uid:", 4) != 0)
+                continue;
+            found = !zombie &&
+                    sscanf(line + 4, "%lu %lu %lu", &r, &eff, &sv) == 3 &&
+                    (r == uid || eff == uid || sv == uid);
+            break;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
 /*
  * Kill every process of the student's, before anything is cleaned: in a
  * box of its own, that is every process but the box's init and this
@@ -278,17 +314,18 @@ static int sweep(void)
             }
             if (d != NULL)
                 closedir(d);
-        } else if (uid != (uid_t)-1) {
+        } else if (uid != (uid_t)-1 && uid_alive(uid)) {
+            /* (kill(-1) says 0 whenever any other process exists, even
+             * if it may signal none of them: /proc says who is left.) */
             pid_t pid = fork();
             if (pid == 0) {
                 if (setgid((gid_t)uid) == 0 && setuid(uid) == 0)
-                    _exit(kill(-1, SIGKILL) == 0 ? 0 : 1);
-                _exit(2);
+                    kill(-1, SIGKILL);
+                _exit(0);
             }
-            int st = 0;
             if (pid > 0)
-                waitpid(pid, &st, 0);
-            found = pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+                waitpid(pid, NULL, 0);
+            found = 1;
         }
         killed += found;
         if (found == 0)

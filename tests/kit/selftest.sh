@@ -242,6 +242,23 @@ if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
     else
         bad "Gradescope autograder wrote no results.json"; tail -20 "$ag/run.log"
     fi
+    # A platform's time limit shorter than the grading: Gradescope would
+    # kill the container with no result.  With GRADESCOPE_TIMEOUT=70 the
+    # grading must end by 10 s, its results.json naming every test, those
+    # not reached said to be cut by the budget.
+    rm -rf "$ag/results"
+    t0=$(date +%s)
+    AUTOGRADER_ROOT="$ag" GRADESCOPE_TIMEOUT=70 timeout 70 "$ag/run_autograder" >"$ag/run2.log" 2>&1
+    rc=$? secs=$(($(date +%s) - t0))
+    n=$(jq '.tests | length' "$ag/results/results.json" 2>/dev/null)
+    cut=$(jq '[.tests[] | select(.output | test("budget ran out"))] | length' "$ag/results/results.json" 2>/dev/null)
+    all=$(for l in "${labs[@]}"; do "build/tests/$l" --list; done | wc -l)
+    if [ "$rc" = 0 ] && [ "${n:-0}" = "$all" ] && [ "${cut:-0}" -gt 0 ] && [ "$secs" -le 40 ]; then
+        ok "Gradescope autograder under a 70 s limit: done in ${secs}s, results.json has all $all tests, $cut of them cut by the submission's budget"
+    else
+        bad "Gradescope autograder under a 70 s limit: status $rc after ${secs}s, ${n:-no} tests of $all, ${cut:-no} cut by the budget"
+        tail -5 "$ag/run2.log"
+    fi
 else
     bad "make gradescope"
 fi
