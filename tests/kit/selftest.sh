@@ -229,8 +229,15 @@ if tests/export/package.sh gradescope "$b/gradescope.zip" >/dev/null &&
         got=$(grep -o '"score": [0-9]*, "max_score"' "$ag/results/results.json" | awk '{s += $2} END {print s+0}')
         want=$(for l in "${labs[@]}"; do "build/tests/$l" --list; done | awk -F'\t' '{m += $2} END {print m}')
         hid=$(grep -c '"visibility": "after_published"' "$ag/results/results.json")
-        if [ "$got" = "$want" ] && [ "$hid" -gt 0 ]; then
-            ok "Gradescope autograder: the solutions' .c files uploaded flat (headers from the zip) score $got/$want ($hid hidden tests)"
+        if ! why=$(python3 -c 'import json, sys, jsonschema
+try:
+    jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))
+except (jsonschema.ValidationError, ValueError) as e:
+    sys.exit(getattr(e, "message", str(e)))' \
+            tests/export/schema/gradescope-results.schema.json "$ag/results/results.json" 2>&1); then
+            bad "Gradescope autograder: results.json is not Gradescope's format (tests/export/schema/gradescope-results.schema.json): $why"
+        elif [ "$got" = "$want" ] && [ "$hid" -gt 0 ]; then
+            ok "Gradescope autograder: the solutions' .c files uploaded flat (headers from the zip) score $got/$want ($hid hidden tests); results.json valid (tests/export/schema/)"
         else
             bad "Gradescope autograder: score $got, want $want, hidden tests $hid"
             # Which test lost points, and what it said, first: a flake
