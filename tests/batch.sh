@@ -55,13 +55,8 @@ subs=$(cd "$1" && pwd)
 # Ask once whether this machine can make the box; every box of this run
 # then knows (tests/box.sh reads KIT_BOX_MODE).
 if [ -z "${KIT_BOX_MODE:-}" ] || [ -z "${KIT_BOX_KEEPS:-}" ]; then
-    probe=$("$kit/tests/box.sh" probe 2>/dev/null)
-    prc=$?
-    if [ -z "${KIT_BOX_MODE:-}" ]; then
-        if [ $prc -eq 0 ]; then KIT_BOX_MODE=box; else KIT_BOX_MODE=fallback; fi
-    fi
-    KIT_BOX_KEEPS=${probe#*$'\n'}
-    export KIT_BOX_MODE KIT_BOX_KEEPS
+    eval "$("$kit/tests/box.sh" probe --env 2>/dev/null)"
+    export KIT_BOX_MODE=${KIT_BOX_MODE:-fallback} KIT_BOX_KEEPS
 fi
 echo "batch: where: $KIT_BOX_KEEPS" >&2
 mkdir -p "$outdir"

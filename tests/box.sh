@@ -2,7 +2,7 @@
 # box.sh - the grading box: where a student's files are collected, built
 # and run, with nothing else of the kit or the machine in reach.
 #
-# usage: tests/box.sh probe
+# usage: tests/box.sh probe [--env]
 #        tests/box.sh collect --in PATH --labs FILE [--flat] >STREAM
 #        tests/box.sh grade --lab NAME --given DIR --keep DIR --runner BIN
 #                           --budget SECS [--env NAME=VALUE]...
@@ -143,14 +143,14 @@ guarantees() {
         if [ "$EUID" -eq 0 ]; then
             if cg_make "ipckit-probe-$$"; then cg="cgroup bounds on processes and memory"; cg_remove
             else cg="no writable cgroup: processes bounded per uid (RLIMIT_NPROC), memory per process (RLIMIT_AS)"; fi
-            echo "${where}bubblewrap box: student code as a uid of its own per lab, never root; private pid, ipc, mount, net namespaces; the kit, hidden tests and other labs out of sight; $cg; a time budget per lab and per submission"
+            echo "${where}bubblewrap box: student code as a uid of its own per lab, never root; private pid, ipc, mount, net namespaces; the kit (its tests and solutions) and other labs out of sight; $cg; a time budget per lab and per submission"
         else
-            echo "${where}bubblewrap box in a user namespace: student code as $(id -un 2>/dev/null || id -u), with private pid, ipc, mount and net namespaces; the kit and hidden tests out of sight; a time budget per lab and per submission"
+            echo "${where}bubblewrap box in a user namespace: student code as $(id -un 2>/dev/null || id -u), with private pid, ipc, mount and net namespaces; the kit (its tests and solutions) out of sight; a time budget per lab and per submission"
         fi
     elif [ "$EUID" -eq 0 ]; then
-        echo "${where}no box ($(why_no_box)): the fallback runs student code as a uid of its own, never root, with solutions/, tests/ (hidden tests) and build/ made root-only and everything of that uid removed after; NOT private: /tmp, /dev/shm, System V IPC, the network, any file the whole machine may read; a time budget per lab and per submission"
+        echo "${where}no box ($(why_no_box)): the fallback runs student code as a uid of its own, never root, with the kit's solutions/, tests/ and build/ made root-only and everything of that uid removed after; NOT private: /tmp, /dev/shm, System V IPC, the network, any file the whole machine may read; a time budget per lab and per submission"
     else
-        echo "${where}no box ($(why_no_box)): student code would run as $(id -un 2>/dev/null || id -u), who can read whatever this user can (hidden tests included); only a time budget and cleanup after"
+        echo "${where}no box ($(why_no_box)): student code would run as $(id -un 2>/dev/null || id -u), who can read whatever this user can, the kit's own files included; only a time budget and cleanup after"
     fi
 }
 
@@ -533,6 +533,15 @@ do_grade() {
 
 case ${1:-} in
 probe)
+    # --env: the answer as shell assignments, for grade.sh and batch.sh
+    # to eval once and export: KIT_BOX_MODE (box or fallback; kept if
+    # set) and KIT_BOX_KEEPS (the guarantees line).
+    if [ "${2:-}" = --env ]; then
+        mode=${KIT_BOX_MODE:-}
+        [ -n "$mode" ] || { if can_box; then mode=box; else mode=fallback; fi; }
+        printf 'KIT_BOX_MODE=%q\nKIT_BOX_KEEPS=%q\n' "$mode" "$(KIT_BOX_MODE=$mode guarantees)"
+        exit 0
+    fi
     # Line 1: the box; line 2: what a grading here keeps (guarantees).
     if can_box; then
         if [ "$EUID" -eq 0 ]; then

@@ -55,13 +55,8 @@ export LC_ALL=C TZ=UTC
 # KIT_BOX_KEEPS is the probe's second line: what a grading here keeps
 # (the container, the uid, what is private), shown in the report.
 if [ -z "${KIT_BOX_MODE:-}" ] || [ -z "${KIT_BOX_KEEPS:-}" ]; then
-    probe=$("$kit/tests/box.sh" probe 2>/dev/null)
-    prc=$?
-    if [ -z "${KIT_BOX_MODE:-}" ]; then
-        if [ $prc -eq 0 ]; then KIT_BOX_MODE=box; else KIT_BOX_MODE=fallback; fi
-    fi
-    KIT_BOX_KEEPS=${probe#*$'\n'}
-    export KIT_BOX_MODE KIT_BOX_KEEPS
+    eval "$("$kit/tests/box.sh" probe --env 2>/dev/null)"
+    export KIT_BOX_MODE=${KIT_BOX_MODE:-fallback} KIT_BOX_KEEPS
 fi
 [ -e "$tree" ] || [ -L "$tree" ] || { echo "grade: no such folder or archive: $tree" >&2; exit 2; }
 if [ -L "$tree" ]; then

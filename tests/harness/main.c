@@ -241,6 +241,25 @@ static uid_t box_uid(void)
     return (uid_t)strtoul(u, NULL, 10);
 }
 
+/* The next process in /proc (opened with opendir) that is not init or
+ * this runner, with its /proc/PID/<file> opened for reading: NULL at the
+ * end.  (A process gone meanwhile is skipped.) */
+static FILE *next_proc(DIR *d, const char *file, long *pid)
+{
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        *pid = strtol(e->d_name, NULL, 10);
+        if (*pid <= 1 || *pid == (long)getpid())
+            continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/%s", *pid, file);
+        FILE *f = fopen(path, "r");
+        if (f != NULL)
+            return f;
+    }
+    return NULL;
+}
+
 /* Is a live process other than this one of uid (real, effective or
  * saved)?  A zombie does not count: it is dead, and no kill removes it. */
 static bool uid_alive(uid_t uid)
@@ -249,16 +268,10 @@ static bool uid_alive(uid_t uid)
     if (d == NULL)
         return true; /* cannot tell: let the kill run */
     bool found = false;
-    struct dirent *e;
-    while (!found && (e = readdir(d)) != NULL) {
-        long pid = strtol(e->d_name, NULL, 10);
-        if (pid <= 1 || pid == (long)getpid())
-            continue;
-        char path[64], line[256];
-        snprintf(path, sizeof path, "/proc/%ld/status", pid);
-        FILE *f = fopen(path, "r");
-        if (f == NULL)
-            continue;
+    FILE *f;
+    long pid;
+    while (!found && (f = next_proc(d, "status", &pid)) != NULL) {
+        char line[256];
         bool zombie = false;
         unsigned long r, eff, sv;
         while (fgets(line, sizeof line, f) != NULL) {
@@ -272,6 +285,31 @@ static bool uid_alive(uid_t uid)
             break;
         }
         fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+/* In a box of its own: SIGKILL every live process but init and this
+ * runner; how many were sent it. */
+static int kill_boxed(void)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    int found = 0;
+    FILE *f;
+    long pid;
+    while ((f = next_proc(d, "stat", &pid)) != NULL) {
+        char st[256];
+        size_t n = fread(st, 1, sizeof st - 1, f);
+        fclose(f);
+        st[n] = '\0';
+        char *rp = strrchr(st, ')');
+        if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z')
+            continue; /* a zombie: dead, waiting for init */
+        if (kill((pid_t)pid, SIGKILL) == 0)
+            found++;
     }
     closedir(d);
     return found;
@@ -292,28 +330,7 @@ static int sweep(void)
     for (int round = 0; round < 100; round++) {
         int found = 0;
         if (getenv("KIT_BOXED") != NULL) {
-            DIR *d = opendir("/proc");
-            struct dirent *e;
-            while (d != NULL && (e = readdir(d)) != NULL) {
-                long pid = strtol(e->d_name, NULL, 10);
-                if (pid <= 1 || pid == (long)getpid())
-                    continue;
-                char path[64], st[256];
-                snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-                FILE *f = fopen(path, "r");
-                if (f == NULL)
-                    continue;
-                size_t n = fread(st, 1, sizeof st - 1, f);
-                fclose(f);
-                st[n] = '\0';
-                char *rp = strrchr(st, ')');
-                if (rp != NULL && rp[1] == ' ' && rp[2] == 'Z')
-                    continue; /* a zombie: dead, waiting for init */
-                if (kill((pid_t)pid, SIGKILL) == 0)
-                    found++;
-            }
-            if (d != NULL)
-                closedir(d);
+            found = kill_boxed();
         } else if (uid != (uid_t)-1 && uid_alive(uid)) {
             /* (kill(-1) says 0 whenever any other process exists, even
              * if it may signal none of them: /proc says who is left.) */

@@ -816,12 +816,19 @@ for n in "${order[@]}"; do [ "$n" = archives ] || prepare "$n"; done
 # archives runs alone: its disk-use check must not see another grading's.
 jobs_n=${REDTEAM_JOBS:-2}
 wave=()
+# The fallback's gradings share the machine (no namespaces): what one
+# makes for a moment (a queue, a file in /tmp) would be seen by the
+# verdict of another graded beside it, its box twin above all.  They run
+# alone, after the others.
+alone=()
 for n in "${order[@]}"; do
     if [ "$n" = archives ]; then run_wave archives; continue; fi
+    [[ $n == *@fallback ]] && { alone+=("$n"); continue; }
     wave+=("$n")
     [ ${#wave[@]} -lt "$jobs_n" ] || { run_wave "${wave[@]}"; wave=(); }
 done
 [ ${#wave[@]} -eq 0 ] || run_wave "${wave[@]}"
+for n in "${alone[@]}"; do run_wave "$n"; done
 
 echo "== after every adversary"
 state=$(victim_state)
