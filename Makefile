@@ -75,7 +75,7 @@ ifeq ($(EDITION),instructor)
 	@echo "                      per student; writes build/batch/gradebook.csv and reports"
 	@echo "make skeletons        remake labs/ from the reference solutions (a solution is"
 	@echo "                      its lab's one source: mk/skeleton.awk keeps the TODOs' placeholders)"
-	@echo "make gradescope       build/gradescope.zip, a Gradescope autograder"
+	@echo "make gradescope       build/gradescope.zip, a Gradescope autograder (LAB=NN[,NN]: those labs only)"
 	@echo "make prairielearn     build/prairielearn/: a PrairieLearn course's grader image and questions"
 	@echo "make autolab          build/autolab/: per lab, Autolab's autograde.tar and autograde-Makefile"
 	@echo "make github-classroom build/github-classroom/: the workflow and tests GitHub Classroom runs"
@@ -161,7 +161,7 @@ screenshot:
 	@handouts/screenshot.sh $(if $(TOP),--top) $(if $(SHOT_PAGES),$(SHOT_PAGES:%=build/handouts/%.html),build/handouts/[0-9][0-9]-*.html)
 
 gradescope:
-	@tests/export/package.sh gradescope build/gradescope.zip
+	@KIT_LABS="$(LAB)" tests/export/package.sh gradescope build/gradescope.zip
 
 # The other grading platforms (README, "Grading a class"): each export
 # drives the same grader and box, and make test checks it against the

@@ -7,6 +7,8 @@
 #               its top beside the kit (with hidden tests, without
 #               solutions or buggy variants).  Gradescope unpacks it in
 #               /autograder/source and runs run_autograder from there.
+#               KIT_LABS=01,04 in the environment: an assignment of those
+#               labs only (every lab by default).
 #   student     the student tarball: labs, synclib, public tests, handouts,
 #               Makefile, README (tests/export/README.student.md).  No
 #               solutions, no hidden tests, no buggy variants (they are
@@ -81,6 +83,12 @@ gradescope)
     # A student uploads the files they edited: the headers come from here.
     given "$stage"
     cp tests/export/setup.sh tests/export/run_autograder "$stage/"
+    # KIT_LABS (make gradescope LAB=01,04): an assignment of those labs only,
+    # which run_autograder reads from ipckit-labs.
+    if [ -n "${KIT_LABS:-}" ]; then
+        [[ $KIT_LABS =~ ^[0-9a-z,-]+$ ]] || { echo "package: LAB=$KIT_LABS: lab numbers or names, comma-separated" >&2; exit 2; }
+        echo "$KIT_LABS" >"$stage/ipckit-labs"
+    fi
     mkdir -p "$(dirname "$out")"
     rm -f "$out"
     (cd "$stage" && zip -qr "$out" .)

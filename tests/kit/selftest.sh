@@ -266,6 +266,27 @@ except (jsonschema.ValidationError, ValueError) as e:
         bad "Gradescope autograder under a 70 s limit: status $rc after ${secs}s, ${n:-no} tests of $all, ${cut:-no} cut by the budget"
         tail -5 "$ag/run2.log"
     fi
+    # An assignment of lab 01 only (make gradescope LAB=01), given the
+    # skeleton's file: a low score, its hidden tests marked, no other lab.
+    rm -rf "$ag/source" "$ag/results" "$ag/submission" && mkdir -p "$ag/source" "$ag/submission"
+    if KIT_LABS=01 tests/export/package.sh gradescope "$b/gradescope-01.zip" >/dev/null &&
+        (cd "$ag/source" && unzip -q "$kit/$b/gradescope-01.zip" && make -s build/tests/01-pipe >/dev/null 2>&1); then
+        cp labs/01-pipe/pipe.c "$ag/submission/"
+        AUTOGRADER_ROOT="$ag" "$ag/source/run_autograder" >"$ag/run3.log" 2>&1
+        r=$ag/results/results.json
+        got=$(jq '[.tests[].score] | add' "$r" 2>/dev/null)
+        max=$(jq '[.tests[].max_score] | add' "$r" 2>/dev/null)
+        hid=$(jq '[.tests[] | select(.visibility == "after_published")] | length' "$r" 2>/dev/null)
+        other=$(jq '[.tests[] | select(.name | startswith("01-pipe/") | not)] | length' "$r" 2>/dev/null)
+        if [ -n "$got" ] && [ "${max:-0}" -gt 0 ] && [ $((got * 4)) -lt "$max" ] && [ "${hid:-0}" -gt 0 ] && [ "$other" = 0 ]; then
+            ok "Gradescope assignment of lab 01 only (make gradescope LAB=01), the skeleton's pipe.c: $got/$max, $hid hidden test(s) marked after_published, no other lab"
+        else
+            bad "Gradescope assignment of lab 01, the skeleton: score ${got:-none}/${max:-none}, hidden ${hid:-none}, tests of other labs ${other:-none}"
+            tail -5 "$ag/run3.log"
+        fi
+    else
+        bad "make gradescope LAB=01"
+    fi
 else
     bad "make gradescope"
 fi
