@@ -27,7 +27,7 @@
 #   - 01-pipe's skeleton (labs/01-pipe): a low score, same checks;
 #   - the solution again with KIT_BOX_MODE=fallback (a container that
 #     forbids namespaces): full marks, and the report says the fallback ran;
-#   - the solution with a 1 s budget left by the assessment's timeout:
+#   - a hanging submission with a 1 s budget left by the assessment's timeout:
 #     the grader stops the grading itself, the report says so, and the
 #     scores line still ends the output before Tango's kill would come;
 #   - nothing of the jobs is left running.
@@ -149,7 +149,12 @@ job fallback 01-pipe solutions KIT_BOX_MODE=fallback &
 # margin (AUTOLAB_MARGIN): the grading gets one second whatever the
 # machine's speed, must be stopped by the grader itself, and the scores
 # line must still come before Tango's kill at 80 s.
-JOB_TIMEOUT=80 job tight 01-pipe solutions AUTOLAB_MARGIN=79 &
+# The submission hangs (a buggy variant whose child keeps the pipe's
+# write end): the solution itself may finish within that second.
+mkdir -p "$b/hang" && cp -r solutions/01-pipe "$b/hang/" &&
+    patch -s -p1 -d "$b/hang/01-pipe" <tests/bugs/01-pipe/child_keeps_write_end.patch ||
+    bad "cannot make the hanging submission (tests/bugs/01-pipe/child_keeps_write_end.patch)"
+JOB_TIMEOUT=80 job tight 01-pipe "$b/hang" AUTOLAB_MARGIN=79 &
 wait
 running=0
 for l in "${extra[@]}"; do
