@@ -106,9 +106,10 @@ if [ $rc -eq 124 ] || [ $rc -eq 130 ] || [ $rc -eq 137 ]; then
     not_gradable "Grading was stopped at the question's time limit (${plto} s) before it finished; nothing was scored. Ask your instructor." ""
     exit 0
 fi
-if ! jq -e '.tests | type == "array"' "$work/gs.json" >/dev/null 2>&1; then
-    # A refused submission (a link, a file too large...): grade.sh says
-    # why on its stderr; those lines are about the student's files.
+if ! jq -e '.tests | type == "array" and length > 0' "$work/gs.json" >/dev/null 2>&1; then
+    # A refused submission (a link, a file too large...), or a grading
+    # refused here (no box, not root, hidden tests): grade.sh says why on
+    # its stderr.
     not_gradable "The submission could not be graded (grader status $rc)." \
         "$(grep -v '^Results:' "$work/grade.log" | tail -20 | cut -c1-300)"
     exit 0
